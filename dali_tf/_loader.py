@@ -1,0 +1,67 @@
+"""Finds and loads the plugin library (libdali_tf.so) on first use.
+
+Looked for, in order: $DALI_TF_LIBRARY, beside this package (installed, or Bazel runfiles), and
+the repository's bazel-bin/ (after `bazel build //dali_tf:plugin`, as tensorflow/addons does).
+nvidia.dali is imported first: it loads libdali.so, which the plugin links by soname only.
+"""
+
+import ctypes
+import functools
+import os
+
+LIBRARY_NAME = "libdali_tf.so"
+
+
+def _candidate_paths():
+    override = os.environ.get("DALI_TF_LIBRARY")
+    if override:
+        yield override
+        return
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    yield os.path.join(package_dir, LIBRARY_NAME)
+    yield os.path.join(os.path.dirname(package_dir), "bazel-bin", "dali_tf", LIBRARY_NAME)
+
+
+def library_path():
+    """The plugin library's path; ImportError naming the places looked at when there is none."""
+    candidates = list(_candidate_paths())
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    raise ImportError(
+        "dali_tf: the plugin library %s was not found (looked at: %s). Build it with "
+        "`./configure && bazel build //dali_tf:plugin`, or set DALI_TF_LIBRARY."
+        % (LIBRARY_NAME, ", ".join(candidates)))
+
+
+def _check_built_versions(path, tf_version, dali_version):
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as e:
+        raise ImportError(
+            "dali_tf: cannot load %s (%s). It was probably built against another TensorFlow or "
+            "DALI than TensorFlow %s / DALI %s imported here: rebuild it with "
+            "`./configure && bazel build //dali_tf:plugin`." % (path, e, tf_version, dali_version))
+    for symbol, imported, what in (
+            ("dali_tf_built_with_tf_version", tf_version, "TensorFlow"),
+            ("dali_tf_built_with_dali_version", dali_version, "DALI")):
+        getter = getattr(lib, symbol)
+        getter.restype = ctypes.c_char_p
+        built = getter().decode()
+        if built != imported:
+            raise ImportError(
+                "dali_tf: %s was built against %s %s, but %s %s is imported. Rebuild it in this "
+                "environment: `./configure && bazel build //dali_tf:plugin`."
+                % (path, what, built, what, imported))
+
+
+@functools.lru_cache(maxsize=None)
+def ops():
+    """The loaded op module (tf.load_op_library), loaded once."""
+    import nvidia.dali  # noqa: F401  (loads libdali.so before the plugin needs it)
+    from nvidia.dali import __version__ as dali_version
+    import tensorflow as tf
+
+    path = library_path()
+    _check_built_versions(path, tf.__version__, dali_version)
+    return tf.load_op_library(path)

@@ -1,0 +1,1 @@
+"""Experimental API: DALIDatasetWithInputs and Input (issue 4)."""
