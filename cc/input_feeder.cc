@@ -1,0 +1,320 @@
+#include "cc/input_feeder.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cc/dali_status.h"
+#include "cc/dtype_mapping.h"
+#include "cc/output_batch.h"
+#include "tensorflow/core/framework/types.h"
+
+namespace dali_tf {
+
+using tensorflow::Tensor;
+using tensorflow::data::IteratorContext;
+
+namespace {
+
+// DALI owns a reference to the TF tensor until it releases the buffer.
+daliDeleter_t TensorReferenceDeleter(const Tensor& tensor) {
+  daliDeleter_t deleter{};
+  deleter.deleter_ctx = new Tensor(tensor);
+  deleter.delete_buffer = [](void* ctx, void*, const cudaStream_t*) {
+    delete static_cast<Tensor*>(ctx);
+  };
+  return deleter;
+}
+
+std::vector<int64_t> Dims(const Tensor& t, int first_dim) {
+  std::vector<int64_t> dims;
+  for (int d = first_dim; d < t.dims(); ++d) dims.push_back(t.dim_size(d));
+  return dims;
+}
+
+std::string InFlightKey(size_t batch, size_t input, const std::string& what) {
+  return absl::StrCat("in_flight_", batch, "_", input, "_", what);
+}
+
+}  // namespace
+
+InputFeeder::InputFeeder(std::vector<InputSpec> specs, int batch_size, bool on_device,
+                         int device_id)
+    : specs_(std::move(specs)),
+      batch_size_(batch_size),
+      on_device_(on_device),
+      device_id_(device_id) {}
+
+InputFeeder::~InputFeeder() = default;
+
+absl::Status InputFeeder::MakeIterators(
+    IteratorContext* ctx, const std::vector<const tensorflow::data::DatasetBase*>& inputs,
+    const tensorflow::data::IteratorBase* parent, const std::string& prefix) {
+  if (inputs.size() != specs_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Got ", inputs.size(), " input datasets for ", specs_.size(), " input names"));
+  }
+  iterators_.clear();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::unique_ptr<tensorflow::data::IteratorBase> iterator;
+    TF_RETURN_IF_ERROR(inputs[i]->MakeIterator(
+        ctx, parent, absl::StrCat(prefix, "[", specs_[i].name, "]"), &iterator));
+    iterators_.push_back(std::move(iterator));
+  }
+  in_flight_.clear();
+  to_refeed_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status InputFeeder::CheckAgainst(const DaliPipeline& pipe) const {
+  std::set<std::string> pipeline_inputs, fed;
+  for (const auto& input : pipe.inputs()) pipeline_inputs.insert(input.name);
+  for (const auto& spec : specs_) {
+    if (!fed.insert(spec.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Input '", spec.name, "' is given more than once in input_datasets"));
+    }
+    if (!pipeline_inputs.count(spec.name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input_datasets names '", spec.name, "', but the pipeline has no fn.external_source "
+          "with that name (its external sources: ",
+          pipeline_inputs.empty() ? "none" : absl::StrJoin(pipeline_inputs, ", "), ")"));
+    }
+  }
+  for (const auto& name : pipeline_inputs) {
+    if (!fed.count(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "The pipeline's fn.external_source '", name, "' has no data: name it in "
+          "input_datasets or give it a source="));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InputFeeder::PullElement(IteratorContext* ctx, int input, Tensor* element,
+                                      bool* end_of_data) {
+  std::vector<Tensor> components;
+  TF_RETURN_IF_ERROR(iterators_[input]->GetNext(ctx, &components, end_of_data));
+  if (*end_of_data) return absl::OkStatus();
+  const std::string& name = specs_[input].name;
+  if (components.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Input '", name, "' must give one tensor per element, got a tuple of ",
+        components.size()));
+  }
+  daliDataType_t unused;
+  if (!TfToDaliType(components[0].dtype(), &unused)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Input '", name, "' gives elements of type ",
+        tensorflow::DataTypeString(components[0].dtype()),
+        ", which DALI cannot take (use a numeric type; for encoded data use tf.io.decode_raw "
+        "to get uint8)"));
+  }
+  *element = std::move(components[0]);
+  return absl::OkStatus();
+}
+
+absl::Status InputFeeder::PullBatch(IteratorContext* ctx, FedBatch* batch, bool* end_of_data) {
+  batch->assign(specs_.size(), {});
+  // Batched inputs come first: the number of samples they carry sets the batch size.
+  int64_t samples = -1;
+  int sets_samples = -1;
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    if (!specs_[i].batched) continue;
+    Tensor element;
+    TF_RETURN_IF_ERROR(PullElement(ctx, i, &element, end_of_data));
+    if (*end_of_data) return absl::OkStatus();
+    if (element.dims() < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Input '", specs_[i].name, "' is in batch mode, so its elements need an outermost "
+          "sample dimension, but it gave a scalar"));
+    }
+    int64_t n = element.dim_size(0);
+    if (n < 1 || n > batch_size_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Input '", specs_[i].name, "' is in batch mode and gave a batch of ", n,
+          " samples, but the pipeline takes 1 to ", batch_size_, " (batch_size)"));
+    }
+    if (samples >= 0 && n != samples) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Batch-mode inputs '", specs_[sets_samples].name, "' and '", specs_[i].name,
+          "' gave batches of ", samples, " and ", n, " samples"));
+    }
+    samples = n;
+    sets_samples = i;
+    (*batch)[i].push_back(std::move(element));
+  }
+  if (samples < 0) samples = batch_size_;
+
+  // Per-sample inputs give one sample per element; an input that runs out ends the data and
+  // makes this the last, shorter batch.
+  int64_t available = samples;
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    if (specs_[i].batched) continue;
+    auto& sample_list = (*batch)[i];
+    while (static_cast<int64_t>(sample_list.size()) < samples) {
+      Tensor element;
+      bool input_ended = false;
+      TF_RETURN_IF_ERROR(PullElement(ctx, i, &element, &input_ended));
+      if (input_ended) break;
+      sample_list.push_back(std::move(element));
+    }
+    available = std::min<int64_t>(available, sample_list.size());
+  }
+  if (available == 0) {
+    *end_of_data = true;
+    return absl::OkStatus();
+  }
+  // Cut every input to the shortest one so DALI sees one consistent batch size.
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    auto& data = (*batch)[i];
+    if (specs_[i].batched) {
+      if (data[0].dim_size(0) > available) data[0] = data[0].Slice(0, available);
+    } else {
+      data.resize(available);
+    }
+  }
+  *end_of_data = false;
+  return absl::OkStatus();
+}
+
+absl::Status InputFeeder::Feed(DaliPipeline* pipe, int input, const InputBatch& data,
+                               const cudaStream_t* device_stream) const {
+  const InputSpec& spec = specs_[input];
+  daliDataType_t dtype;
+  TfToDaliType(data[0].dtype(), &dtype);  // checked in PullElement
+  const char* layout = spec.layout.empty() ? nullptr : spec.layout.c_str();
+  const std::string what = absl::StrCat("Could not feed input '", spec.name, "'");
+
+  TensorListHandle list;
+  DALI_TF_RETURN_IF_ERROR(
+      daliTensorListCreate(list.out(), on_device_ ? DevicePlacement(device_id_) : HostPlacement()),
+      what);
+  if (spec.batched) {
+    const Tensor& batch = data[0];
+    const int64_t n = batch.dim_size(0);
+    std::vector<int64_t> sample_shape = Dims(batch, 1), shapes;
+    for (int64_t s = 0; s < n; ++s) shapes.insert(shapes.end(), sample_shape.begin(), sample_shape.end());
+    // On failure DALI has not taken the deleter; the reference it holds is then leaked rather
+    // than risk a double release.
+    DALI_TF_RETURN_IF_ERROR(
+        daliTensorListAttachBuffer(list.get(), n, batch.dims() - 1, shapes.data(), dtype, layout,
+                                   const_cast<void*>(batch.data()), nullptr,
+                                   TensorReferenceDeleter(batch)),
+        what);
+  } else {
+    const int ndim = data[0].dims();
+    std::vector<std::vector<int64_t>> shapes(data.size());
+    std::vector<daliTensorDesc_t> samples(data.size());
+    std::vector<daliDeleter_t> deleters;
+    for (size_t s = 0; s < data.size(); ++s) {
+      if (data[s].dims() != ndim || data[s].dtype() != data[0].dtype()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "Input '", spec.name, "': samples of one batch must share rank and type, but sample "
+            "0 is ", tensorflow::DataTypeString(data[0].dtype()), " ",
+            data[0].shape().DebugString(), " and sample ", s, " is ",
+            tensorflow::DataTypeString(data[s].dtype()), " ", data[s].shape().DebugString()));
+      }
+      shapes[s] = Dims(data[s], 0);
+      samples[s].ndim = ndim;
+      samples[s].shape = shapes[s].data();
+      samples[s].dtype = dtype;
+      samples[s].layout = nullptr;
+      samples[s].data = const_cast<void*>(data[s].data());
+    }
+    for (const Tensor& sample : data) deleters.push_back(TensorReferenceDeleter(sample));
+    DALI_TF_RETURN_IF_ERROR(daliTensorListAttachSamples(list.get(), data.size(), ndim, dtype,
+                                                        layout, samples.data(), deleters.data()),
+                            what);
+  }
+  // Host tensors are handed over as they are. Device tensors belong to TF's stream-ordered
+  // allocator, which may reuse them as soon as the reference is dropped: DALI copies them,
+  // ordered after TF's work on `device_stream`, and finishes before returning.
+  const daliFeedInputFlags_t flags =
+      on_device_ ? (DALI_FEED_INPUT_FORCE_COPY | DALI_FEED_INPUT_SYNC) : DALI_FEED_INPUT_NO_COPY;
+  DALI_TF_RETURN_IF_ERROR(
+      daliPipelineFeedInput(pipe->handle(), spec.name.c_str(), list.get(), nullptr, flags,
+                            on_device_ ? device_stream : nullptr),
+      what);
+  return absl::OkStatus();
+}
+
+absl::Status InputFeeder::FeedBatch(IteratorContext* ctx, DaliPipeline* pipe,
+                                    const cudaStream_t* device_stream, bool* end_of_data) {
+  FedBatch batch;
+  if (!to_refeed_.empty()) {
+    batch = std::move(to_refeed_.front());
+    to_refeed_.pop_front();
+    *end_of_data = false;
+  } else {
+    TF_RETURN_IF_ERROR(PullBatch(ctx, &batch, end_of_data));
+    if (*end_of_data) return absl::OkStatus();
+  }
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    TF_RETURN_IF_ERROR(Feed(pipe, i, batch[i], device_stream));
+  }
+  in_flight_.push_back(std::move(batch));
+  return absl::OkStatus();
+}
+
+void InputFeeder::BatchConsumed() {
+  if (!in_flight_.empty()) in_flight_.pop_front();
+}
+
+absl::Status InputFeeder::Save(tensorflow::data::SerializationContext* ctx,
+                               tensorflow::data::IteratorStateWriter* writer,
+                               const std::string& prefix) {
+  for (const auto& spec : specs_) {
+    if (!spec.python_source.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "Cannot checkpoint the DALI dataset: its input '", spec.name, "' comes from the "
+          "Python source ", spec.python_source, " (fn.external_source(source=...)), whose state "
+          "cannot be saved. Feed that input from a tf.data dataset in input_datasets instead."));
+    }
+  }
+  if (on_device_ && !in_flight_.empty()) {
+    return absl::UnimplementedError(
+        "Cannot checkpoint a GPU-placed DALI dataset with inputs while batches are in flight: "
+        "place the dataset on the CPU to checkpoint it");
+  }
+  for (auto& iterator : iterators_) TF_RETURN_IF_ERROR(iterator->Save(ctx, writer));
+  TF_RETURN_IF_ERROR(writer->WriteScalar(prefix, "in_flight", in_flight_.size()));
+  for (size_t b = 0; b < in_flight_.size(); ++b) {
+    for (size_t i = 0; i < specs_.size(); ++i) {
+      const InputBatch& data = in_flight_[b][i];
+      TF_RETURN_IF_ERROR(writer->WriteScalar(prefix, InFlightKey(b, i, "size"), data.size()));
+      for (size_t k = 0; k < data.size(); ++k) {
+        TF_RETURN_IF_ERROR(writer->WriteTensor(prefix, InFlightKey(b, i, std::to_string(k)),
+                                               data[k]));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InputFeeder::Restore(IteratorContext* ctx,
+                                  tensorflow::data::IteratorStateReader* reader,
+                                  const std::string& prefix) {
+  for (auto& iterator : iterators_) TF_RETURN_IF_ERROR(iterator->Restore(ctx, reader));
+  int64_t batches = 0;
+  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, "in_flight", &batches));
+  in_flight_.clear();
+  to_refeed_.clear();
+  for (int64_t b = 0; b < batches; ++b) {
+    FedBatch batch(specs_.size());
+    for (size_t i = 0; i < specs_.size(); ++i) {
+      int64_t size = 0;
+      TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, InFlightKey(b, i, "size"), &size));
+      batch[i].resize(size);
+      for (int64_t k = 0; k < size; ++k) {
+        TF_RETURN_IF_ERROR(
+            reader->ReadTensor(prefix, InFlightKey(b, i, std::to_string(k)), &batch[i][k]));
+      }
+    }
+    to_refeed_.push_back(std::move(batch));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace dali_tf
