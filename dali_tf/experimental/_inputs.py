@@ -1,0 +1,130 @@
+"""``Input`` and the resolution of ``input_datasets`` against a pipeline's external sources."""
+
+import collections
+
+import tensorflow as tf
+from nvidia.dali import external_source as _dali_es
+from nvidia.dali import types as dali_types
+
+from dali_tf.experimental import _sources
+
+# What the op is told about each input, in the order of its input datasets.
+ResolvedInput = collections.namedtuple(
+    "ResolvedInput", ["name", "dataset", "batched", "layout", "python_source"])
+
+# TF element types DALI takes (as the op's dtype mapping does).
+_DALI_TYPES = {
+    tf.bool: dali_types.BOOL, tf.int8: dali_types.INT8, tf.int16: dali_types.INT16,
+    tf.int32: dali_types.INT32, tf.int64: dali_types.INT64, tf.uint8: dali_types.UINT8,
+    tf.uint16: dali_types.UINT16, tf.uint32: dali_types.UINT32, tf.uint64: dali_types.UINT64,
+    tf.float16: dali_types.FLOAT16, tf.float32: dali_types.FLOAT, tf.float64: dali_types.FLOAT64,
+}
+
+
+class Input:
+    """Options for one entry of ``input_datasets``.
+
+    Args:
+      dataset: the ``tf.data.Dataset`` feeding the external source.
+      layout: layout string of the data (e.g. ``"HWC"``); None keeps the external source's own.
+      batch: True if each element is a whole batch (outermost dimension = samples), False if
+        each element is one sample; None takes the ``batch`` argument of the external source.
+    """
+
+    def __init__(self, dataset, layout=None, batch=False):
+        if not isinstance(dataset, tf.data.Dataset):
+            raise TypeError("Input(dataset=...) must be a tf.data.Dataset, got %s"
+                            % type(dataset).__name__)
+        if layout is not None and not isinstance(layout, str):
+            raise TypeError("Input(layout=...) must be a str or None, got %s"
+                            % type(layout).__name__)
+        if batch is not None and not isinstance(batch, bool):
+            raise TypeError("Input(batch=...) must be True, False or None, got %r" % (batch,))
+        self.dataset = dataset
+        self.layout = layout
+        self.batch = batch
+
+    def __repr__(self):
+        return "Input(%r, layout=%r, batch=%r)" % (self.dataset, self.layout, self.batch)
+
+
+def _external_sources(pipe):
+    """The pipeline's external source operator instances, in graph order."""
+    if not pipe._py_graph_built:
+        pipe._build_graph()
+    return [op for op in pipe._ops if _dali_es._is_external_source(op)]
+
+
+def _check_element_spec(name, dataset, batched, declared_dtype):
+    spec = dataset.element_spec
+    if not isinstance(spec, tf.TensorSpec):
+        raise TypeError("input_datasets['%s'] must give single tensors, but its elements are %s"
+                        % (name, spec))
+    if spec.dtype not in _DALI_TYPES:
+        hint = " (use tf.io.decode_raw to get uint8 bytes)" if spec.dtype == tf.string else ""
+        raise TypeError("input_datasets['%s'] gives %s elements, which DALI cannot take%s"
+                        % (name, spec.dtype.name, hint))
+    if declared_dtype is not None and _DALI_TYPES[spec.dtype] != declared_dtype:
+        raise TypeError("input_datasets['%s'] gives %s elements, but the pipeline's "
+                        "fn.external_source(name='%s') declares dtype=%s"
+                        % (name, spec.dtype.name, name, declared_dtype))
+    if batched and spec.shape.rank == 0:
+        raise ValueError("input_datasets['%s'] is in batch mode, so its elements need an outermost "
+                         "sample dimension, but they are scalars" % name)
+
+
+def resolve_inputs(pipe, input_datasets, batch_size):
+    """Matches ``input_datasets`` and ``source=`` callbacks to the pipeline's external sources.
+
+    Returns a list of ResolvedInput. Raises TypeError/ValueError naming the offending input.
+    """
+    if input_datasets is None:
+        input_datasets = {}
+    if not isinstance(input_datasets, dict):
+        raise TypeError("input_datasets must be a dict {external_source name: tf.data.Dataset or "
+                        "Input}, got %s" % type(input_datasets).__name__)
+    for name, value in input_datasets.items():
+        if not isinstance(name, str):
+            raise TypeError("input_datasets keys must be str names of fn.external_source nodes, "
+                            "got %r (%s)" % (name, type(name).__name__))
+        if not isinstance(value, (tf.data.Dataset, Input)):
+            raise TypeError("input_datasets['%s'] must be a tf.data.Dataset or "
+                            "dali_tf.experimental.Input, got %s" % (name, type(value).__name__))
+
+    sources = _external_sources(pipe)
+    nodes = {}
+    for op in sources:
+        if op._name in nodes:
+            raise ValueError("The pipeline has two fn.external_source nodes named '%s'" % op._name)
+        nodes[op._name] = op
+    named = sorted(n for n, op in nodes.items() if op._callback is None)
+    for name in input_datasets:
+        if name not in nodes:
+            raise ValueError("input_datasets names '%s', but the pipeline has no fn.external_source "
+                             "with that name (its named external sources: %s)"
+                             % (name, ", ".join(named) or "none"))
+        if nodes[name]._callback is not None:
+            raise ValueError("Input '%s' is given twice: its fn.external_source has a source= and "
+                             "input_datasets names it too" % name)
+
+    resolved = []
+    groups_done = set()
+    for op in sources:
+        if op._callback is None:
+            if op._name not in input_datasets:
+                raise ValueError("The pipeline's fn.external_source(name='%s') has no data: name it "
+                                 "in input_datasets or give it a source=" % op._name)
+            value = input_datasets[op._name]
+            spec = value if isinstance(value, Input) else Input(value, batch=False)
+            batched = op._batch if spec.batch is None else spec.batch
+            batched = True if batched is None else bool(batched)  # DALI's default is batch mode
+            _check_element_spec(op._name, spec.dataset, batched, op._op._dtype)
+            resolved.append(ResolvedInput(op._name, spec.dataset, batched, spec.layout or "", ""))
+        elif id(op._group) not in groups_done:
+            groups_done.add(id(op._group))
+            group = op._group
+            datasets = _sources.source_datasets(group, batch_size)
+            for instance, dataset in zip(group.instances, datasets):
+                resolved.append(ResolvedInput(instance._name, dataset, bool(group.batch), "",
+                                              _sources.describe(group)))
+    return resolved
