@@ -1,0 +1,63 @@
+"""Checkpointing DALIDatasetWithInputs: the pipeline's state, every input iterator's state and
+the input batches still in flight are saved, so a restore continues exactly."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from nvidia.dali import fn, pipeline_def
+
+from tests.inputs_test_utils import with_inputs
+
+
+@pipeline_def(batch_size=3, num_threads=2, device_id=None, enable_checkpointing=True, seed=123)
+def noisy():
+    x = fn.external_source(name="x")
+    noise = fn.random.uniform(range=[0.0, 1.0], shape=[2])
+    return x + noise
+
+
+def make_dataset():
+    inputs = tf.data.Dataset.range(1000).shuffle(50, seed=7).map(
+        lambda i: tf.fill([2], tf.cast(i, tf.float32)))
+    return with_inputs(noisy(), {"x": inputs}, tf.float32, (3, 2))
+
+
+def next_batches(iterator, n):
+    return [next(iterator).numpy() for _ in range(n)]
+
+
+@pytest.mark.parametrize("consumed", [0, 1, 4])
+def test_restore_gives_the_same_following_batches(tmp_path, consumed):
+    iterator = iter(make_dataset())
+    next_batches(iterator, consumed)
+    checkpoint = tf.train.Checkpoint(iterator=iterator)
+    path = checkpoint.save(os.path.join(tmp_path, "ckpt"))
+    expected = next_batches(iterator, 5)
+
+    restored = iter(make_dataset())
+    next_batches(restored, 2)  # a different position, overwritten by the restore
+    tf.train.Checkpoint(iterator=restored).restore(path)
+    got = next_batches(restored, 5)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_python_source_cannot_be_checkpointed_and_is_named(tmp_path):
+    def counter(info):
+        return np.float32(info.idx_in_epoch)
+
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None, enable_checkpointing=True)
+    def pipe():
+        return fn.external_source(source=counter, batch=False)
+
+    iterator = iter(with_inputs(pipe(), {}, tf.float32))
+    next(iterator)
+    with pytest.raises(tf.errors.FailedPreconditionError, match="source=counter"):
+        tf.train.Checkpoint(iterator=iterator).save(os.path.join(tmp_path, "ckpt"))
+
+
+if __name__ == "__main__":
+    from tests.pytest_main import main
+    main(__file__)

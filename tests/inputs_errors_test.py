@@ -1,0 +1,124 @@
+"""DALIDatasetWithInputs: each kind of bad input is a clear exception naming the problem."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from nvidia.dali import fn, pipeline_def, types
+
+import dali_tf
+from tests.inputs_test_utils import samples_dataset, take, with_inputs
+
+
+@pipeline_def(batch_size=2, num_threads=1, device_id=None)
+def one_input(**kwargs):
+    return fn.external_source(name="x", **kwargs) + 0
+
+
+def test_unknown_input_name():
+    with pytest.raises(ValueError, match="'nope'.*no fn.external_source with that name.*x"):
+        with_inputs(one_input(), {"x": samples_dataset(4), "nope": samples_dataset(4)}, tf.int32)
+
+
+def test_input_given_twice():
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def pipe():
+        return fn.external_source(name="x", source=lambda i: np.int32(i.idx_in_epoch),
+                                  batch=False)
+
+    with pytest.raises(ValueError, match="'x' is given twice"):
+        with_inputs(pipe(), {"x": samples_dataset(4)}, tf.int32)
+
+
+def test_value_not_a_dataset():
+    with pytest.raises(TypeError, match=r"input_datasets\['x'\] must be a tf.data.Dataset.*list"):
+        with_inputs(one_input(), {"x": [1, 2, 3]}, tf.int32)
+
+
+def test_key_not_a_str():
+    with pytest.raises(TypeError, match="keys must be str.*got 0"):
+        with_inputs(one_input(), {0: samples_dataset(4)}, tf.int32)
+
+
+def test_input_class_rejects_non_datasets():
+    with pytest.raises(TypeError, match=r"Input\(dataset=...\) must be a tf.data.Dataset"):
+        dali_tf.experimental.Input(np.zeros(3))
+
+
+def test_unfed_named_external_source():
+    with pytest.raises(ValueError, match="external_source\\(name='x'\\) has no data"):
+        with_inputs(one_input(), {}, tf.int32)
+
+
+def test_wrong_element_dtype_vs_declared():
+    with pytest.raises(TypeError, match="'x'.*gives int32.*declares dtype=DALIDataType.UINT8"):
+        with_inputs(one_input(dtype=types.UINT8), {"x": samples_dataset(4)}, tf.int32)
+
+
+def test_string_elements_are_refused_with_a_hint():
+    ds = tf.data.Dataset.from_tensor_slices(["a", "b"])
+    with pytest.raises(TypeError, match="'x'.*string.*tf.io.decode_raw"):
+        with_inputs(one_input(), {"x": ds}, tf.int32)
+
+
+def test_varying_sample_shapes_the_pipeline_cannot_batch():
+    ds = tf.data.Dataset.range(1, 5).map(lambda n: tf.range(n, dtype=tf.int32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not a uniform batch"):
+        take(with_inputs(one_input(), {"x": ds}, tf.int32), 2)
+
+
+def test_source_raising_reaches_the_user():
+    def broken(info):
+        raise RuntimeError("the camera is unplugged")
+
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def pipe():
+        return fn.external_source(source=broken, batch=False)
+
+    with pytest.raises(Exception, match="the camera is unplugged"):
+        take(with_inputs(pipe(), {}, tf.int32), 2)
+
+
+def test_source_raising_later_reaches_the_user():
+    def fails_at_3(info):
+        if info.idx_in_epoch == 3:
+            raise ValueError("sample 3 is corrupt")
+        return np.int32(info.idx_in_epoch)
+
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def pipe():
+        return fn.external_source(source=fails_at_3, batch=False)
+
+    with pytest.raises(tf.errors.OpError, match="sample 3 is corrupt"):
+        take(with_inputs(pipe(), {}, tf.int32), 5)
+
+
+def test_source_returning_a_wrong_type():
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def pipe():
+        return fn.external_source(source=lambda info: "not an array", batch=False)
+
+    with pytest.raises(TypeError, match="source=.*lambda.*returned str, which is not numeric"):
+        with_inputs(pipe(), {}, tf.int32)
+
+
+def test_batch_source_with_ragged_samples():
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def pipe():
+        return fn.external_source(source=lambda i: [np.zeros(1, np.int32), np.zeros(2, np.int32)],
+                                  batch=True)
+
+    with pytest.raises(TypeError, match="samples differ in shape.*batch=False"):
+        with_inputs(pipe(), {}, tf.int32)
+
+
+def test_batch_mode_input_larger_than_batch_size():
+    ds = samples_dataset(8).batch(4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="'x' is in batch mode and gave a "
+                                                              "batch of 4 samples.*1 to 2"):
+        take(with_inputs(one_input(), {"x": dali_tf.experimental.Input(ds, batch=True)},
+                         tf.int32), 1)
+
+
+if __name__ == "__main__":
+    from tests.pytest_main import main
+    main(__file__)

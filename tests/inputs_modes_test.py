@@ -1,0 +1,129 @@
+"""DALIDatasetWithInputs: per-sample and batch mode, layouts, several inputs, end of data."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from nvidia.dali import fn, pipeline_def
+
+import dali_tf
+from tests.inputs_test_utils import layout_of, samples_dataset, take, with_inputs
+
+BATCH = 3
+
+
+@pipeline_def(batch_size=BATCH, num_threads=2, device_id=None)
+def doubled(**es_kwargs):
+    x = fn.external_source(name="x", **es_kwargs)
+    return x * 2
+
+
+def expected_batches(n_samples, batch=BATCH, shape=(3,)):
+    values = [np.full(shape, 2 * i, np.int32) for i in range(n_samples)]
+    return [np.stack(values[k:k + batch]) for k in range(0, n_samples, batch)]
+
+
+def test_per_sample_mode_builds_each_batch_from_batch_size_elements():
+    got = take(with_inputs(doubled(), {"x": samples_dataset(12)}, tf.int32), 10)
+    assert len(got) == 4
+    for g, e in zip(got, expected_batches(12)):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_batch_mode_takes_one_element_per_batch():
+    ds = samples_dataset(12).batch(BATCH)
+    got = take(with_inputs(doubled(), {"x": dali_tf.experimental.Input(ds, batch=True)},
+                           tf.int32, (BATCH, 3)), 10)
+    assert len(got) == 4
+    for g, e in zip(got, expected_batches(12)):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_batch_none_takes_the_mode_of_the_external_source_node():
+    ds = samples_dataset(6).batch(BATCH)
+    got = take(with_inputs(doubled(batch=True),
+                           {"x": dali_tf.experimental.Input(ds, batch=None)}, tf.int32), 10)
+    for g, e in zip(got, expected_batches(6)):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_per_sample_input_may_vary_in_shape_when_the_pipeline_makes_it_uniform():
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def summed():
+        x = fn.external_source(name="x")
+        return fn.reductions.sum(x, axes=0)
+
+    ds = tf.data.Dataset.range(1, 7).map(lambda n: tf.range(n, dtype=tf.int32))
+    got = take(with_inputs(summed(), {"x": ds}, tf.int32, (2,)), 10)
+    sums = [n * (n - 1) // 2 for n in range(1, 7)]
+    np.testing.assert_array_equal(np.concatenate(got), sums)
+
+
+@pytest.mark.parametrize("node_layout, input_layout, expected", [
+    (None, "HWC", "HWC"),   # Input's layout used
+    ("CHW", None, "CHW"),   # None: the node's own
+])
+def test_layout_override_and_fallback(node_layout, input_layout, expected):
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def layout_pipe():
+        kwargs = {"layout": node_layout} if node_layout else {}
+        x = fn.external_source(name="x", **kwargs)
+        return fn.get_property(x, key="layout")
+
+    ds = samples_dataset(4, shape=(2, 2, 3), dtype=np.uint8)
+    got = take(with_inputs(layout_pipe(), {"x": dali_tf.experimental.Input(ds, layout=input_layout)},
+                           tf.uint8), 2)
+    assert [layout_of(row) for batch in got for row in batch] == [expected] * 4
+
+
+def test_two_inputs_in_different_modes():
+    @pipeline_def(batch_size=2, num_threads=1, device_id=None)
+    def two():
+        a = fn.external_source(name="a")
+        b = fn.external_source(name="b")
+        return a + b, a
+
+    a = samples_dataset(8, shape=(2,))                        # per sample: 0, 1, 2, ...
+    b = samples_dataset(8, shape=(2,)).map(lambda v: v * 100).batch(2)   # batch mode
+    got = take(with_inputs(two(), {"a": a, "b": dali_tf.experimental.Input(b, batch=True)},
+                           (tf.int32, tf.int32)), 10)
+    assert len(got) == 4
+    for k, (total, a_out) in enumerate(got):
+        ids = np.array([2 * k, 2 * k + 1])
+        np.testing.assert_array_equal(a_out, np.stack([np.full(2, i) for i in ids]))
+        np.testing.assert_array_equal(total, np.stack([np.full(2, 101 * i) for i in ids]))
+
+
+def test_end_of_data_gives_a_shorter_last_batch_then_stops():
+    dataset = with_inputs(doubled(), {"x": samples_dataset(7)}, tf.int32)
+    got = take(dataset, 100)
+    assert [len(b) for b in got] == [3, 3, 1]
+    np.testing.assert_array_equal(np.concatenate(got)[:, 0], 2 * np.arange(7))
+    again = take(dataset, 100)  # a new iterator starts from the beginning
+    np.testing.assert_array_equal(np.concatenate(again)[:, 0], 2 * np.arange(7))
+
+
+def test_end_of_data_in_batch_mode_stops_cleanly():
+    ds = samples_dataset(6).batch(BATCH)
+    iterator = iter(with_inputs(doubled(), {"x": dali_tf.experimental.Input(ds, batch=True)},
+                                tf.int32))
+    assert len([next(iterator) for _ in range(2)]) == 2
+    with pytest.raises(StopIteration):
+        next(iterator)
+
+
+def test_works_inside_tf_function():
+    dataset = with_inputs(doubled(), {"x": samples_dataset(9)}, tf.int32, (BATCH, 3))
+
+    @tf.function
+    def total(ds):
+        s = tf.constant(0, tf.int64)
+        for batch in ds:
+            s += tf.reduce_sum(tf.cast(batch, tf.int64))
+        return s
+
+    assert int(total(dataset)) == 2 * 3 * sum(range(9))
+
+
+if __name__ == "__main__":
+    from tests.pytest_main import main
+    main(__file__)
