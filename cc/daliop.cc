@@ -140,17 +140,18 @@ class DaliOp : public tensorflow::OpKernel {
  private:
   // Pops a batch, fills the op's outputs and schedules the run that replaces it in the queue.
   absl::Status NextBatch(OpKernelContext* context) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    // A failed pipeline stays failed; asking it again could block on a run that never comes.
-    TF_RETURN_IF_ERROR(pipeline_error_);
+    // Once a run could not be scheduled the queue is short of an iteration: popping again
+    // could wait for one that never comes.
+    TF_RETURN_IF_ERROR(run_error_);
     OutputsHandle outputs;
-    pipeline_error_ = pipeline_->PopOutputs(&outputs);
-    TF_RETURN_IF_ERROR(pipeline_error_);
-    absl::Status filled = FillOutputs(context, outputs.get());
+    // A failed iteration (e.g. a corrupt file) is consumed too; whether the next one can
+    // succeed is up to DALI's executor (the dynamic one carries on, the others fail again).
+    absl::Status result = pipeline_->PopOutputs(&outputs);
+    if (result.ok()) result = FillOutputs(context, outputs.get());
     // Released before Run: without the dynamic executor only prefetch-depth sets may be live.
     outputs.reset();
-    pipeline_error_ = pipeline_->Run();
-    TF_RETURN_IF_ERROR(filled);
-    return pipeline_error_;
+    run_error_ = pipeline_->Run();
+    return result.ok() ? run_error_ : result;
   }
 
   absl::Status FillOutputs(OpKernelContext* context, daliPipelineOutputs_h outputs)
@@ -237,7 +238,7 @@ class DaliOp : public tensorflow::OpKernel {
   // Destroyed with the kernel; no output set is held between calls, so nothing outlives it
   // except zero-copy tensors, which keep their own references on DALI's buffers.
   std::unique_ptr<DaliPipeline> pipeline_ ABSL_GUARDED_BY(mu_);
-  absl::Status pipeline_error_ ABSL_GUARDED_BY(mu_);
+  absl::Status run_error_ ABSL_GUARDED_BY(mu_);
 };
 
 REGISTER_KERNEL_BUILDER(Name("Dali").Device(tensorflow::DEVICE_CPU), DaliOp);
