@@ -39,7 +39,8 @@ def dali(serialized_pipeline=None, shapes=None, dtypes=None, sparse=None, batch_
       sparse: optional list of bools, one per pipeline output (default: all dense).
       batch_size: -1: the pipeline object's batch size, or (serialized pipeline) the first
         dimension declared for a dense output.
-      num_threads, device_id: -1 keeps the pipeline's setting; ``device_id=None`` runs without GPU.
+      num_threads, device_id: -1 keeps the pipeline's setting. ``device_id=None`` (no GPU) needs a
+        pipeline defined with ``device_id=None``: DALI cannot take a serialized device away.
       exec_separated, exec_dynamic, gpu_prefetch_queue_depth, cpu_prefetch_queue_depth,
         enable_memory_stats: ``None`` takes them from ``pipeline`` when given, otherwise the op's
         defaults (False, False, 2, 2, False).
@@ -49,17 +50,17 @@ def dali(serialized_pipeline=None, shapes=None, dtypes=None, sparse=None, batch_
     Returns:
       A list with a ``tf.Tensor`` per dense output and a ``tf.SparseTensor`` per sparse output.
     """
-    serialized_pipeline, settings = _pipeline_and_settings(serialized_pipeline, pipeline)
+    settings = _check_pipeline_and_read_settings(serialized_pipeline, pipeline)
     dtypes = _check_dtypes(dtypes)
     shapes = _check_shapes(shapes, len(dtypes))
     sparse = _check_sparse(sparse, len(dtypes))
 
-    if batch_size == -1:
-        batch_size = settings.get("batch_size", -1)
-    if batch_size == -1:
+    if batch_size == _KEEP_SERIALIZED:
+        batch_size = settings.get("batch_size", _KEEP_SERIALIZED)
+    if batch_size == _KEEP_SERIALIZED:  # the op infers it from the shapes
         _check_batch_size_inferable(shapes, sparse)
     if device_id is None:
-        device_id = _pipeline.CPU_ONLY_DEVICE_ID
+        device_id = _no_gpu_device_id(pipeline)
     given = dict(exec_separated=exec_separated, exec_dynamic=exec_dynamic,
                  gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
                  cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
@@ -67,6 +68,8 @@ def dali(serialized_pipeline=None, shapes=None, dtypes=None, sparse=None, batch_
     options = {key: value if value is not None else settings.get(key, _OP_DEFAULTS[key])
                for key, value in given.items()}
 
+    if pipeline is not None:
+        serialized_pipeline = _pipeline.serialize_pipeline(pipeline)
     op_dtypes, op_shapes = _expand_for_op(dtypes, shapes, sparse)
     produced = _loader.ops().dali(
         serialized_pipeline=serialized_pipeline, shapes=op_shapes, dtypes=op_dtypes,
@@ -85,23 +88,32 @@ def DALIRawIterator():  # noqa: N802
     return _loader.ops().dali
 
 
-def _pipeline_and_settings(serialized_pipeline, pipeline):
-    """The serialized pipeline, and the settings read from the pipeline object (if any)."""
+def _check_pipeline_and_read_settings(serialized_pipeline, pipeline):
+    """The settings of the pipeline object, if one is given instead of a serialized pipeline."""
     if (serialized_pipeline is None) == (pipeline is None):
         raise ValueError("Give exactly one of serialized_pipeline and pipeline")
     if pipeline is None:
         if not isinstance(serialized_pipeline, (bytes, str)) or not serialized_pipeline:
             raise TypeError("serialized_pipeline must be the non-empty bytes of "
                             "pipe.serialize(), got %r" % (type(serialized_pipeline).__name__,))
-        return serialized_pipeline, {}
-    serialized = _pipeline.serialize_pipeline(pipeline)
-    return serialized, dict(
+        return {}
+    _pipeline.check_pipeline(pipeline)
+    return dict(
         batch_size=pipeline.max_batch_size,
         exec_separated=bool(pipeline.exec_separated),
         exec_dynamic=bool(pipeline.exec_dynamic),
         cpu_prefetch_queue_depth=pipeline.cpu_queue_size,
         gpu_prefetch_queue_depth=pipeline.gpu_queue_size,
         enable_memory_stats=bool(pipeline.enable_memory_stats))
+
+
+def _no_gpu_device_id(pipeline):
+    """The device_id attr for device_id=None: keep the serialized one, which must be "no GPU"."""
+    if pipeline is not None and pipeline.device_id is not None:
+        raise ValueError("device_id=None cannot override the pipeline's device_id=%d (DALI can "
+                         "only replace a device id, not remove it): define the pipeline with "
+                         "device_id=None" % pipeline.device_id)
+    return _KEEP_SERIALIZED
 
 
 def _check_dtypes(dtypes):

@@ -98,6 +98,13 @@ def test_neither_or_both_pipeline_arguments():
         dali_tf.dali(pipeline="not a pipeline", shapes=[(BATCH,)], dtypes=[tf.float32])
 
 
+def test_no_gpu_requested_for_a_gpu_pipeline():
+    with pytest.raises(ValueError, match="device_id=None cannot override the pipeline's "
+                                         "device_id=0"):
+        dali_tf.dali(pipeline=six_dtypes_pipeline(batch_size=BATCH, device_id=0),
+                     shapes=SIX_SHAPES, dtypes=SIX_DTYPES, device_id=None)
+
+
 def test_sparse_list_of_the_wrong_length():
     with pytest.raises(ValueError, match=r"sparse must have one bool per pipeline output \(6\)"):
         first_batch(pipeline=six_outputs(), shapes=SIX_SHAPES, dtypes=SIX_DTYPES,

@@ -1,5 +1,7 @@
 """The legacy Dali op gives exactly what DALI gives: TF1 sessions, tf.function, dense and sparse."""
 
+import threading
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -66,6 +68,43 @@ def test_each_supported_dtype():
         for (_, name), got_output, expected_output in zip(SIX_DTYPES, got_batch, expected_batch):
             assert got_output.dtype == np.dtype(name)
             np.testing.assert_array_equal(got_output, expected_output.as_array())
+
+
+def test_every_attr_is_applied_without_changing_the_data():
+    with tf.Graph().as_default():
+        outputs = dali_tf.dali(
+            serialized_pipeline=six_dtypes_pipeline(batch_size=8).serialize(), batch_size=BATCH,
+            shapes=[(BATCH, 2, 3)] * 6, dtypes=[name for _, name in SIX_DTYPES], num_threads=2,
+            device_id=None, exec_separated=True, exec_dynamic=False, gpu_prefetch_queue_depth=3,
+            cpu_prefetch_queue_depth=3, enable_memory_stats=True)
+        got = run_in_session(outputs, iterations=4)
+    expected = reference_runs(six_dtypes_pipeline(batch_size=BATCH), iterations=4)
+    for got_batch, expected_batch in zip(got, expected):
+        for got_output, expected_output in zip(got_batch, expected_batch):
+            np.testing.assert_array_equal(got_output, expected_output.as_array())
+
+
+def test_concurrent_session_runs_get_distinct_batches():
+    runs_per_thread, threads = 3, 2
+    with tf.Graph().as_default():
+        int64_output = dali_tf.dali(pipeline=six_dtypes_pipeline(batch_size=BATCH),
+                                    shapes=[(BATCH, 2, 3)] * 6,
+                                    dtypes=[name for _, name in SIX_DTYPES])[5]
+        with tf.compat.v1.Session() as session:
+            results = []
+
+            def run():
+                results.extend(session.run(int64_output).tobytes()
+                               for _ in range(runs_per_thread))
+
+            workers = [threading.Thread(target=run) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+    expected = reference_runs(six_dtypes_pipeline(batch_size=BATCH),
+                              iterations=runs_per_thread * threads)
+    assert sorted(results) == sorted(batch[5].as_array().tobytes() for batch in expected)
 
 
 def test_batch_size_is_inferred_from_the_first_dense_shape():
