@@ -87,6 +87,13 @@ absl::Status ReadLegacyOpConfig(tensorflow::OpKernelConstruction* context,
       context->GetAttr("gpu_prefetch_queue_depth", &options.gpu_prefetch_queue_depth));
   TF_RETURN_IF_ERROR(context->GetAttr("enable_memory_stats", &options.enable_memory_stats));
   options.enable_checkpointing = false;  // the legacy op has no state to save
+  // DALI's C API can replace a serialized device id but not remove it, so kCpuOnlyDeviceId
+  // would be taken for a CUDA ordinal.
+  if (options.device_id < kKeepSerialized) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "device_id must be -1 (as serialized) or a CUDA device ordinal, got ", options.device_id,
+        ". For a pipeline without GPU, define it with device_id=None and keep device_id=-1"));
+  }
 
   TF_RETURN_IF_ERROR(PlanOutputs(config->dtypes, config->shapes.size(), sparse, &config->plan));
   if (options.batch_size == kKeepSerialized) {

@@ -105,6 +105,17 @@ def test_no_gpu_requested_for_a_gpu_pipeline():
                      shapes=SIX_SHAPES, dtypes=SIX_DTYPES, device_id=None)
 
 
+def test_raw_op_rejects_cpu_only_device_id():
+    with tf.Graph().as_default():
+        outputs = dali_tf.DALIRawIterator()(
+            serialized_pipeline=six_outputs().serialize(), shapes=SIX_SHAPES, dtypes=SIX_DTYPES,
+            device_id=-99999)
+        with tf.compat.v1.Session() as session:
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="device_id must be -1 .* or a CUDA device ordinal, got -99999"):
+                session.run(outputs)
+
+
 def test_sparse_list_of_the_wrong_length():
     with pytest.raises(ValueError, match=r"sparse must have one bool per pipeline output \(6\)"):
         first_batch(pipeline=six_outputs(), shapes=SIX_SHAPES, dtypes=SIX_DTYPES,
