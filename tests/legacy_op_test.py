@@ -1,5 +1,6 @@
 """The legacy Dali op gives exactly what DALI gives: TF1 sessions, tf.function, dense and sparse."""
 
+import gc
 import threading
 
 import numpy as np
@@ -48,13 +49,29 @@ def test_session_outputs_equal_pipeline_run(jpeg_dir, exec_dynamic):
             shapes=[(BATCH, 32, 32, 3), (BATCH, 1), (BATCH, 2)],
             dtypes=[tf.uint8, tf.int32, tf.float32])
         assert [o.shape.as_list() for o in outputs] == [[BATCH, 32, 32, 3], [BATCH, 1], [BATCH, 2]]
-        # With exec_dynamic CPU outputs are handed over without a copy; closing the session
-        # destroys the pipeline, and the arrays must stay valid.
         got = run_in_session(outputs)
     expected = reference_runs(jpeg_pipeline(jpeg_dir, batch_size=BATCH))
     for got_batch, expected_batch in zip(got, expected):
         for got_output, expected_output in zip(got_batch, expected_batch):
             np.testing.assert_array_equal(got_output, expected_output.as_array())
+
+
+def test_zero_copy_outputs_stay_valid_after_later_batches_and_the_pipeline(jpeg_dir):
+    # With exec_dynamic the op hands DALI's CPU buffers to TF without a copy. Holding more
+    # batches than the prefetch queue is deep would expose reused buffers; dropping the function
+    # destroys the kernel and its pipeline.
+    iterations = 6
+    pipe = jpeg_pipeline(jpeg_dir, batch_size=BATCH, exec_dynamic=True)
+    next_batch = tf.function(lambda: dali_tf.dali(
+        pipeline=pipe, shapes=[(BATCH, 32, 32, 3), (BATCH, 1), (BATCH, 2)],
+        dtypes=[tf.uint8, tf.int32, tf.float32]))
+    held = [next_batch() for _ in range(iterations)]
+    del next_batch, pipe
+    gc.collect()
+    expected = reference_runs(jpeg_pipeline(jpeg_dir, batch_size=BATCH), iterations=iterations)
+    for got_batch, expected_batch in zip(held, expected):
+        for got_output, expected_output in zip(got_batch, expected_batch):
+            np.testing.assert_array_equal(got_output.numpy(), expected_output.as_array())
 
 
 def test_each_supported_dtype():
