@@ -1,6 +1,7 @@
 """The legacy Dali op gives exactly what DALI gives: TF1 sessions, tf.function, dense and sparse."""
 
 import gc
+import os
 import threading
 
 import numpy as np
@@ -122,6 +123,26 @@ def test_concurrent_session_runs_get_distinct_batches():
     expected = reference_runs(six_dtypes_pipeline(batch_size=BATCH),
                               iterations=runs_per_thread * threads)
     assert sorted(results) == sorted(batch[5].as_array().tobytes() for batch in expected)
+
+
+def test_repeated_create_run_destroy_neither_hangs_nor_leaks():
+    def resident_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def cycle():  # the session closes with prefetched batches still queued
+        with tf.Graph().as_default():
+            outputs = dali_tf.dali(pipeline=six_dtypes_pipeline(batch_size=BATCH),
+                                   shapes=[(BATCH, 2, 3)] * 6,
+                                   dtypes=[name for _, name in SIX_DTYPES])
+            run_in_session(outputs, iterations=1)
+
+    for _ in range(5):  # DALI's memory pools and TF's caches settle
+        cycle()
+    before = resident_mb()
+    for _ in range(50):
+        cycle()
+    assert resident_mb() - before < 10
 
 
 def test_batch_size_is_inferred_from_the_first_dense_shape():
