@@ -1,5 +1,6 @@
 """The legacy Dali op gives exactly what DALI gives: TF1 sessions, tf.function, dense and sparse."""
 
+import contextlib
 import gc
 import os
 import threading
@@ -26,6 +27,13 @@ def jpeg_dir(tmp_path_factory):
     return str(root)
 
 
+@contextlib.contextmanager
+def cpu_graph():
+    """A new default graph whose ops get the CPU kernel (the GPU one has its own tests)."""
+    with tf.Graph().as_default() as graph, tf.device("/CPU:0"):
+        yield graph
+
+
 def run_in_session(outputs, iterations=ITERATIONS):
     with tf.compat.v1.Session() as session:
         return [session.run(outputs) for _ in range(iterations)]
@@ -44,7 +52,7 @@ def test_library_has_the_op_with_cpu_and_gpu_kernels():
 
 @pytest.mark.parametrize("exec_dynamic", [False, True])
 def test_session_outputs_equal_pipeline_run(jpeg_dir, exec_dynamic):
-    with tf.Graph().as_default():
+    with cpu_graph():
         outputs = dali_tf.dali(
             pipeline=jpeg_pipeline(jpeg_dir, batch_size=BATCH, exec_dynamic=exec_dynamic),
             shapes=[(BATCH, 32, 32, 3), (BATCH, 1), (BATCH, 2)],
@@ -63,9 +71,13 @@ def test_zero_copy_outputs_stay_valid_after_later_batches_and_the_pipeline(jpeg_
     # destroys the kernel and its pipeline.
     iterations = 6
     pipe = jpeg_pipeline(jpeg_dir, batch_size=BATCH, exec_dynamic=True)
-    next_batch = tf.function(lambda: dali_tf.dali(
-        pipeline=pipe, shapes=[(BATCH, 32, 32, 3), (BATCH, 1), (BATCH, 2)],
-        dtypes=[tf.uint8, tf.int32, tf.float32]))
+
+    @tf.function
+    def next_batch():
+        with tf.device("/CPU:0"):
+            return dali_tf.dali(pipeline=pipe, shapes=[(BATCH, 32, 32, 3), (BATCH, 1), (BATCH, 2)],
+                                dtypes=[tf.uint8, tf.int32, tf.float32])
+
     held = [next_batch() for _ in range(iterations)]
     del next_batch, pipe
     gc.collect()
@@ -76,7 +88,7 @@ def test_zero_copy_outputs_stay_valid_after_later_batches_and_the_pipeline(jpeg_
 
 
 def test_each_supported_dtype():
-    with tf.Graph().as_default():
+    with cpu_graph():
         outputs = dali_tf.dali(
             serialized_pipeline=six_dtypes_pipeline(batch_size=BATCH).serialize(),
             shapes=[(BATCH, 2, 3)] * 6, dtypes=[name for _, name in SIX_DTYPES])
@@ -89,7 +101,7 @@ def test_each_supported_dtype():
 
 
 def test_every_attr_is_applied_without_changing_the_data():
-    with tf.Graph().as_default():
+    with cpu_graph():
         outputs = dali_tf.dali(
             serialized_pipeline=six_dtypes_pipeline(batch_size=8).serialize(), batch_size=BATCH,
             shapes=[(BATCH, 2, 3)] * 6, dtypes=[name for _, name in SIX_DTYPES], num_threads=2,
@@ -104,7 +116,7 @@ def test_every_attr_is_applied_without_changing_the_data():
 
 def test_concurrent_session_runs_get_distinct_batches():
     runs_per_thread, threads = 3, 2
-    with tf.Graph().as_default():
+    with cpu_graph():
         int64_output = dali_tf.dali(pipeline=six_dtypes_pipeline(batch_size=BATCH),
                                     shapes=[(BATCH, 2, 3)] * 6,
                                     dtypes=[name for _, name in SIX_DTYPES])[5]
@@ -131,7 +143,7 @@ def test_repeated_create_run_destroy_neither_hangs_nor_leaks():
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
     def cycle():  # the session closes with prefetched batches still queued
-        with tf.Graph().as_default():
+        with cpu_graph():
             outputs = dali_tf.dali(pipeline=six_dtypes_pipeline(batch_size=BATCH),
                                    shapes=[(BATCH, 2, 3)] * 6,
                                    dtypes=[name for _, name in SIX_DTYPES])
@@ -148,7 +160,7 @@ def test_repeated_create_run_destroy_neither_hangs_nor_leaks():
 def test_batch_size_is_inferred_from_the_first_dense_shape():
     # The pipeline was serialized with batch 8; the shapes ask for 3.
     serialized = six_dtypes_pipeline(batch_size=8).serialize()
-    with tf.Graph().as_default():
+    with cpu_graph():
         outputs = dali_tf.dali(serialized_pipeline=serialized,
                                shapes=[(3, 2, 3)] + [None] * 5, dtypes=[name for _, name in SIX_DTYPES])
         got = run_in_session(outputs, iterations=1)[0]
@@ -170,7 +182,7 @@ def check_ragged_outputs(got, expected):
 
 
 def test_sparse_outputs_reassemble_to_the_samples():
-    with tf.Graph().as_default():
+    with cpu_graph():
         matrices, vectors, dense = dali_tf.dali(
             pipeline=ragged_pipeline(batch_size=BATCH), shapes=[(BATCH, None, None), (BATCH, None),
                                                                  (BATCH, 2)],
@@ -195,8 +207,11 @@ def test_tf_function_yields_successive_batches():
 
     @tf.function
     def next_batch():
-        return dali_tf.dali(pipeline=pipe, shapes=[(BATCH, None, None), (BATCH, None), (BATCH, 2)],
-                            dtypes=[tf.float32, tf.int16, tf.float32], sparse=[True, True, False])
+        with tf.device("/CPU:0"):
+            return dali_tf.dali(pipeline=pipe, shapes=[(BATCH, None, None), (BATCH, None),
+                                                       (BATCH, 2)],
+                                dtypes=[tf.float32, tf.int16, tf.float32],
+                                sparse=[True, True, False])
 
     got = [[o.numpy() if isinstance(o, tf.Tensor) else o for o in next_batch()]
            for _ in range(ITERATIONS)]
@@ -207,7 +222,7 @@ def test_iterator_functions():
     assert dali_tf.DALIIterator() is dali_tf.dali
     raw = dali_tf.DALIRawIterator()
     # The raw op takes one dtype and shape per produced tensor: three for a sparse output.
-    with tf.Graph().as_default():
+    with cpu_graph():
         produced = raw(serialized_pipeline=ragged_pipeline(batch_size=BATCH).serialize(),
                        sparse=[True, True, False], batch_size=BATCH,
                        dtypes=[tf.int64, tf.float32, tf.int64, tf.int64, tf.int16, tf.int64,
