@@ -63,5 +63,13 @@ def ops():
     import tensorflow as tf
 
     path = library_path()
+    # tf.load_op_library must be the first to load the library: it collects the ops registered
+    # by the library's static initialisers, which run only on the first load (an earlier ctypes
+    # load would leave the returned module without ops).
+    try:
+        module = tf.load_op_library(path)
+    except Exception:
+        _check_built_versions(path, tf.__version__, dali_version)  # the clearer reason, if any
+        raise
     _check_built_versions(path, tf.__version__, dali_version)
-    return tf.load_op_library(path)
+    return module
