@@ -63,5 +63,15 @@ def ops():
     import tensorflow as tf
 
     path = library_path()
+    # TensorFlow records the ops a library registers only while it loads it: loading it first
+    # (even by ctypes, for the version check) would leave the op module empty.
+    try:
+        module = tf.load_op_library(path)
+    except tf.errors.NotFoundError as e:
+        raise ImportError(
+            "dali_tf: cannot load %s (%s). It was probably built against another TensorFlow or "
+            "DALI than TensorFlow %s / DALI %s imported here: rebuild it with "
+            "`./configure && bazel build //dali_tf:plugin`."
+            % (path, e.message, tf.__version__, dali_version)) from e
     _check_built_versions(path, tf.__version__, dali_version)
-    return tf.load_op_library(path)
+    return module
