@@ -15,6 +15,7 @@ import warnings
 
 import tensorflow as tf
 from tensorflow.python.data.ops import dataset_ops
+from tensorflow.python.eager import context
 
 from dali_tf import _loader
 from dali_tf._pipeline import CPU_ONLY_DEVICE_ID, check_pipeline, serialize_pipeline
@@ -246,6 +247,7 @@ class DALIDataset(dataset_ops.DatasetV2):
             input_layouts=list(inputs.layouts),
             input_batched=list(inputs.batched),
             input_from_python_source=list(inputs.from_python_source))
+        _check_gpu_visible(variant)
         super().__init__(variant)
 
     def _inputs(self):
@@ -254,6 +256,21 @@ class DALIDataset(dataset_ops.DatasetV2):
     @property
     def element_spec(self):
         return self._outputs.element_spec
+
+
+def _check_gpu_visible(variant):
+    """tf.device('/gpu:N') without a GPU would silently run the dataset on the CPU (soft
+    placement): refuse instead."""
+    if tf.executing_eagerly():
+        requested = context.context().device_name or ""
+    else:
+        requested = variant.op.device
+    if not requested or tf.DeviceSpec.from_string(requested).device_type != "GPU":
+        return
+    if not tf.config.list_logical_devices("GPU"):
+        raise ValueError("DALIDataset is placed on a GPU but TensorFlow sees no GPU (device scope "
+                         "%s): place it on the CPU with a CPU-only pipeline (device_id=None)"
+                         % requested)
 
 
 def _is_int(value):
