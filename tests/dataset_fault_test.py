@@ -47,7 +47,7 @@ def test_hundred_create_iterate_destroy_cycles_keep_memory_bounded(jpeg_root):
     gc.collect()
     growth = rss_mb() - start
     # A leaked pipeline per cycle (thread pool, buffers, queued batches) would be several MB.
-    assert growth < 100, "RSS grew by %.1f MB over 90 cycles" % growth
+    assert growth < 50, "RSS grew by %.1f MB over 90 cycles" % growth
 
 
 def run_isolated(script, timeout=180):
