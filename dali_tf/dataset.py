@@ -11,6 +11,7 @@ pipeline (its iterator has to run on that GPU).
 """
 
 import dataclasses
+from typing import Optional
 import warnings
 
 import tensorflow as tf
@@ -59,7 +60,7 @@ class PipelineSettings:
     exec_dynamic: bool
     cpu_prefetch_queue_depth: int
     gpu_prefetch_queue_depth: int
-    num_outputs: int  # None when the pipeline object does not tell
+    num_outputs: Optional[int]  # None when the pipeline object does not tell
 
     @classmethod
     def resolve(cls, pipeline, batch_size=_FROM_PIPELINE, num_threads=_FROM_PIPELINE,
@@ -168,9 +169,9 @@ class OutputStructure:
                              % (settings.num_outputs, len(self.dtypes)))
         for i, shape in enumerate(self.shapes):
             if shape.rank and shape[0] is not None and shape[0] != settings.batch_size:
-                raise ValueError("output_shapes%s declares a batch dimension of %d but the "
-                                 "batch size is %d" % (_index(i, self.is_tuple), shape[0],
-                                                        settings.batch_size))
+                raise ValueError(
+                    "output_shapes%s declares a batch dimension of %d but the batch size is %d"
+                    % (_index(i if self.is_tuple else None), shape[0], settings.batch_size))
 
     @property
     def element_spec(self):
@@ -230,8 +231,9 @@ class DALIDataset(dataset_ops.DatasetV2):
         self._settings = settings
         self._outputs = outputs
         self._input_datasets = tuple(inputs.datasets)
+        input_variants = [d._variant_tensor for d in inputs.datasets]  # pylint: disable=protected-access
         variant = _loader.ops().dali_dataset(
-            input_datasets=[d._variant_tensor for d in inputs.datasets],  # pylint: disable=protected-access
+            input_datasets=input_variants,
             serialized_pipeline=settings.serialized,
             output_dtypes=list(outputs.dtypes),
             output_shapes=list(outputs.shapes),
@@ -282,8 +284,9 @@ def _check_positive_int(name, value):
         raise ValueError("%s must be a positive integer, got %r" % (name, value))
 
 
-def _index(i, is_tuple):
-    return "[%d]" % i if is_tuple else ""
+def _index(i):
+    """How an argument's entry is named in messages: "[i]" in a tuple, "" for a single value."""
+    return "" if i is None else "[%d]" % i
 
 
 def _deprecated_alias(name, value, old_name, old_value):
@@ -299,12 +302,10 @@ def _as_supported_dtype(value, i):
     try:
         dtype = tf.as_dtype(value)
     except TypeError:
-        raise TypeError("output_dtypes%s must be a tf.DType, got %r"
-                        % ("" if i is None else "[%d]" % i, value)) from None
+        raise TypeError("output_dtypes%s must be a tf.DType, got %r" % (_index(i), value)) from None
     if dtype not in SUPPORTED_DTYPES:
         raise TypeError("output_dtypes%s is %s, which a DALI pipeline cannot produce; supported: %s"
-                        % ("" if i is None else "[%d]" % i, dtype.name,
-                           ", ".join(d.name for d in SUPPORTED_DTYPES)))
+                        % (_index(i), dtype.name, ", ".join(d.name for d in SUPPORTED_DTYPES)))
     return dtype
 
 
@@ -313,4 +314,4 @@ def _as_shape(value, i):
         return tf.TensorShape(value)
     except (TypeError, ValueError):
         raise TypeError("output_shapes%s must be a shape (a list of ints or None, batch dimension "
-                        "first), got %r" % ("" if i is None else "[%d]" % i, value)) from None
+                        "first), got %r" % (_index(i), value)) from None

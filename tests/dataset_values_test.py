@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow.python.data.ops import dataset_ops
+from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
 import dali_tf
 from tests import dataset_pipelines as pipes
@@ -123,6 +125,17 @@ def test_zero_copy_batches_stay_valid_after_the_pipeline_moves_on(exec_dynamic):
     expected = pipes.reference_batches(pipes.random_floats(), count)
     pipes.assert_batches_equal([[t.numpy()] for t in held], expected)
     assert len({float(t[0, 0, 0, 0]) for t in held}) == count  # distinct batches
+
+
+def test_dataset_survives_its_graph_serialization(jpeg_root):
+    # tf.data's graph rewrites and saving a dataset rebuild it from the GraphDef it serializes to.
+    dataset = image_label_dataset(jpeg_root)
+    graph_def = gen_dataset_ops.dataset_to_graph_v2(dataset._variant_tensor)
+    rebuilt = dataset_ops._VariantDataset(
+        gen_experimental_dataset_ops.dataset_from_graph(graph_def), dataset.element_spec)
+    batches = [pipes.as_numpy(e) for e in rebuilt.take(3)]
+    pipes.assert_batches_equal(batches,
+                               pipes.reference_batches(pipes.images_and_labels(jpeg_root), 3))
 
 
 def test_options_keep_values(jpeg_root):
