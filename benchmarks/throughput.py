@@ -29,6 +29,9 @@ flags.DEFINE_integer("num_threads", 2, "DALI worker threads.")
 flags.DEFINE_integer("prefetch_queue_depth", 2, "DALI prefetch queue depth.")
 flags.DEFINE_integer("jpeg_files", 64, "JPEGs written for the jpeg workload.")
 flags.DEFINE_string("data_dir", None, "Where to write the JPEGs (a temporary directory if unset).")
+flags.DEFINE_bool("copy_dataset_outputs", False,
+                  "Turn DALIDataset tensors into NumPy with a copy (.numpy(), as raw's as_array() "
+                  "copies) instead of a view (np.asarray).")
 
 
 def log(message):
@@ -100,8 +103,9 @@ class DatasetLoop:
         self._iterator = iter(dataset.with_options(dali_tf.dataset_options()))
 
     def run(self, batches):
+        to_numpy = (lambda t: t.numpy()) if FLAGS.copy_dataset_outputs else np.asarray
         for _ in range(batches):
-            array = np.asarray(next(self._iterator))
+            array = to_numpy(next(self._iterator))
         return [array]
 
 
