@@ -228,7 +228,6 @@ class DALIDataset(dataset_ops.DatasetV2):
             raise TypeError("fail_on_device_mismatch must be a bool, got %r"
                             % (fail_on_device_mismatch,))
         outputs.check_against(settings)
-        self._settings = settings
         self._outputs = outputs
         self._input_datasets = tuple(inputs.datasets)
         input_variants = [d._variant_tensor for d in inputs.datasets]  # pylint: disable=protected-access
