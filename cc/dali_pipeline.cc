@@ -11,7 +11,11 @@ daliPipelineParams_t OverridesFrom(const PipelineOptions& o) {
   daliPipelineParams_t params{};
   if (o.batch_size != kKeepSerialized) DALI_SET_PARAM(params, max_batch_size, o.batch_size);
   if (o.num_threads != kKeepSerialized) DALI_SET_PARAM(params, num_threads, o.num_threads);
-  if (o.device_id != kKeepSerialized) DALI_SET_PARAM(params, device_id, o.device_id);
+  // DALI takes any device_id it is given, kCpuOnlyDeviceId included, as a GPU pipeline's: a
+  // CPU-only pipeline is one serialized with device_id=None, so that id is left as serialized.
+  if (o.device_id != kKeepSerialized && o.device_id != kCpuOnlyDeviceId) {
+    DALI_SET_PARAM(params, device_id, o.device_id);
+  }
   daliExecType_t exec = DALI_EXEC_ASYNC_PIPELINED;
   if (o.exec_dynamic) exec = DALI_EXEC_DYNAMIC;
   if (o.exec_separated) exec = exec | DALI_EXEC_IS_SEPARATED;

@@ -20,7 +20,8 @@ struct PipelineOptions {
   std::string serialized_pipeline;
   int batch_size = kKeepSerialized;
   int num_threads = kKeepSerialized;
-  int device_id = kKeepSerialized;  // or kCpuOnlyDeviceId, or a CUDA ordinal
+  // Or a CUDA ordinal, or kCpuOnlyDeviceId (which only a pipeline serialized CPU-only can run).
+  int device_id = kKeepSerialized;
   bool exec_separated = false;
   bool exec_dynamic = true;
   int cpu_prefetch_queue_depth = kKeepSerialized;

@@ -63,13 +63,14 @@ def ops():
     import tensorflow as tf
 
     path = library_path()
-    # tf.load_op_library must be the first to load the library: it collects the ops registered
-    # by the library's static initialisers, which run only on the first load (an earlier ctypes
-    # load would leave the returned module without ops).
+    # tf.load_op_library must be the first to load the library: TensorFlow records the ops a
+    # library registers only while it loads it (an earlier ctypes load would leave it empty).
     try:
         module = tf.load_op_library(path)
-    except Exception:
+    except Exception as e:
         _check_built_versions(path, tf.__version__, dali_version)  # the clearer reason, if any
-        raise
+        raise ImportError(
+            "dali_tf: cannot load %s (%s). Rebuild it in this environment: "
+            "`./configure && bazel build //dali_tf:plugin`." % (path, e)) from e
     _check_built_versions(path, tf.__version__, dali_version)
     return module

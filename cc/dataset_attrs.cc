@@ -1,0 +1,99 @@
+#include "cc/dataset_attrs.h"
+
+#include "cc/dtype_mapping.h"
+#include "absl/strings/str_cat.h"
+#include "tensorflow/core/framework/attr_value_util.h"
+
+namespace dali_tf {
+
+namespace {
+
+template <typename T>
+tensorflow::AttrValue ToAttr(const T& value) {
+  tensorflow::AttrValue attr;
+  tensorflow::SetAttrValue(value, &attr);
+  return attr;
+}
+
+absl::Status CheckOutputs(const DaliDatasetAttrs& attrs) {
+  if (attrs.output_dtypes.size() != attrs.output_shapes.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "output_shapes has ", attrs.output_shapes.size(), " entries but output_dtypes has ",
+        attrs.output_dtypes.size(), ": give one shape per output"));
+  }
+  for (size_t i = 0; i < attrs.output_dtypes.size(); ++i) {
+    daliDataType_t unused;
+    if (!TfToDaliType(attrs.output_dtypes[i], &unused)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output_dtypes[", i, "] is ", tensorflow::DataTypeString(attrs.output_dtypes[i]),
+          ", which a DALI pipeline cannot produce (supported: bool, int8/16/32/64, "
+          "uint8/16/32/64, float16/32/64)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckInputAttrs(const DaliDatasetAttrs& attrs, int num_inputs) {
+  const std::pair<const char*, size_t> lists[] = {
+      {"input_names", attrs.input_names.size()},
+      {"input_layouts", attrs.input_layouts.size()},
+      {"input_batched", attrs.input_batched.size()},
+      {"input_from_python_source", attrs.input_from_python_source.size()},
+  };
+  for (const auto& [name, size] : lists) {
+    if (size != static_cast<size_t>(num_inputs)) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " has ", size, " entries but there are ",
+                                                     num_inputs, " input datasets"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatasetAttrs* out) {
+  PipelineOptions& p = out->pipeline;
+  TF_RETURN_IF_ERROR(ctx->GetAttr("serialized_pipeline", &p.serialized_pipeline));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("batch_size", &p.batch_size));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("num_threads", &p.num_threads));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("device_id", &p.device_id));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("exec_separated", &p.exec_separated));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("exec_dynamic", &p.exec_dynamic));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("cpu_prefetch_queue_depth", &p.cpu_prefetch_queue_depth));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("gpu_prefetch_queue_depth", &p.gpu_prefetch_queue_depth));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("output_dtypes", &out->output_dtypes));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("output_shapes", &out->output_shapes));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("fail_on_device_mismatch", &out->fail_on_device_mismatch));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("input_names", &out->input_names));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("input_layouts", &out->input_layouts));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("input_batched", &out->input_batched));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("input_from_python_source", &out->input_from_python_source));
+  int num_inputs = 0;
+  TF_RETURN_IF_ERROR(ctx->GetAttr("N", &num_inputs));
+  TF_RETURN_IF_ERROR(CheckOutputs(*out));
+  return CheckInputAttrs(*out, num_inputs);
+}
+
+std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValues(
+    const DaliDatasetAttrs& attrs) {
+  const PipelineOptions& p = attrs.pipeline;
+  return {
+      {"serialized_pipeline", ToAttr(p.serialized_pipeline)},
+      {"output_dtypes", ToAttr(attrs.output_dtypes)},
+      {"output_shapes", ToAttr(attrs.output_shapes)},
+      {"batch_size", ToAttr(p.batch_size)},
+      {"num_threads", ToAttr(p.num_threads)},
+      {"device_id", ToAttr(p.device_id)},
+      {"exec_separated", ToAttr(p.exec_separated)},
+      {"exec_dynamic", ToAttr(p.exec_dynamic)},
+      {"cpu_prefetch_queue_depth", ToAttr(p.cpu_prefetch_queue_depth)},
+      {"gpu_prefetch_queue_depth", ToAttr(p.gpu_prefetch_queue_depth)},
+      {"fail_on_device_mismatch", ToAttr(attrs.fail_on_device_mismatch)},
+      {"input_names", ToAttr(attrs.input_names)},
+      {"input_layouts", ToAttr(attrs.input_layouts)},
+      {"input_batched", ToAttr(attrs.input_batched)},
+      {"input_from_python_source", ToAttr(attrs.input_from_python_source)},
+  };
+}
+
+}  // namespace dali_tf
