@@ -35,14 +35,16 @@ REGISTER_OP("DALIDataset")
     .Attr("input_names: list(string) = []")
     .Attr("input_layouts: list(string) = []")
     .Attr("input_batched: list(bool) = []")
-    .Attr("input_from_python_source: list(bool) = []")
+    .Attr("input_python_sources: list(string) = []")
     .Output("handle: variant")
     .SetIsStateful()
     .SetShapeFn(tensorflow::shape_inference::ScalarShape)
     .Doc(R"doc(
 A dataset whose elements are the batches of a DALI pipeline (one tensor per pipeline output).
 batch_size, num_threads, device_id and the queue depths override the serialized pipeline's values
-(-1: as serialized). device_id -99999 is a CPU-only pipeline. Input datasets are not supported yet.
+(-1: as serialized). input_datasets feed the pipeline's external sources named by input_names, per
+sample or (input_batched) per batch, with input_layouts ("" keeps the pipeline's); a non-empty
+input_python_sources entry marks an input translated from a Python source= callback.
 )doc");
 
 OutputPlacement PlacementOf(OpKernelConstruction* ctx) {
@@ -66,15 +68,17 @@ class DaliDatasetOp : public tensorflow::data::DatasetOpKernel {
   void MakeDataset(OpKernelContext* ctx, DatasetBase** output) override {
     tensorflow::OpInputList input_list;
     OP_REQUIRES_OK(ctx, ctx->input_list("input_datasets", &input_list));
-    OP_REQUIRES(ctx, input_list.size() == 0,
-                absl::UnimplementedError(absl::StrCat(
-                    "DALIDataset got ", input_list.size(),
-                    " input datasets; feeding input datasets is not implemented yet")));
+    std::vector<const DatasetBase*> inputs;
+    for (const tensorflow::Tensor& variant : input_list) {
+      DatasetBase* input = nullptr;
+      OP_REQUIRES_OK(ctx, tensorflow::data::GetDatasetFromVariantTensor(variant, &input));
+      inputs.push_back(input);
+    }
     OutputPlacement placement = placement_;
 #if GOOGLE_CUDA
     if (placement.on_gpu) placement.stream = ctx->eigen_gpu_device().stream();
 #endif
-    *output = new DaliDataset(ctx, attrs_, std::move(placement), {});
+    *output = new DaliDataset(ctx, attrs_, std::move(placement), std::move(inputs));
   }
 
  private:

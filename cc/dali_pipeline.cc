@@ -84,7 +84,7 @@ absl::Status DaliPipeline::Create(const PipelineOptions& options,
     daliPipelineIODesc_t desc{};
     DALI_TF_RETURN_IF_ERROR(daliPipelineGetInputDescByIdx(pipe->handle(), &desc, i),
                             "Could not describe pipeline input " + std::to_string(i));
-    pipe->inputs_.push_back({desc.name ? desc.name : "", desc.device});
+    pipe->inputs_.push_back({desc.name ? desc.name : "", desc.device, desc.layout ? desc.layout : ""});
   }
   *out = std::move(pipe);
   return absl::OkStatus();

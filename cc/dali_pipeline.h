@@ -34,6 +34,7 @@ struct PipelineOptions {
 struct IODesc {
   std::string name;
   daliStorageDevice_t device;
+  std::string layout;  // inputs only: the layout the pipeline declares ("" when none)
 };
 
 class DaliPipeline {

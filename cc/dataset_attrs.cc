@@ -38,7 +38,7 @@ absl::Status CheckInputAttrs(const DaliDatasetAttrs& attrs, int num_inputs) {
       {"input_names", attrs.input_names.size()},
       {"input_layouts", attrs.input_layouts.size()},
       {"input_batched", attrs.input_batched.size()},
-      {"input_from_python_source", attrs.input_from_python_source.size()},
+      {"input_python_sources", attrs.input_python_sources.size()},
   };
   for (const auto& [name, size] : lists) {
     if (size != static_cast<size_t>(num_inputs)) {
@@ -67,11 +67,17 @@ absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatase
   TF_RETURN_IF_ERROR(ctx->GetAttr("input_names", &out->input_names));
   TF_RETURN_IF_ERROR(ctx->GetAttr("input_layouts", &out->input_layouts));
   TF_RETURN_IF_ERROR(ctx->GetAttr("input_batched", &out->input_batched));
-  TF_RETURN_IF_ERROR(ctx->GetAttr("input_from_python_source", &out->input_from_python_source));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("input_python_sources", &out->input_python_sources));
   int num_inputs = 0;
   TF_RETURN_IF_ERROR(ctx->GetAttr("N", &num_inputs));
   TF_RETURN_IF_ERROR(CheckOutputs(*out));
-  return CheckInputAttrs(*out, num_inputs);
+  TF_RETURN_IF_ERROR(CheckInputAttrs(*out, num_inputs));
+  for (const std::string& layout : out->input_layouts) {
+    if (layout.find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError("input_layouts must not contain NUL characters");
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValues(
@@ -92,7 +98,7 @@ std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValu
       {"input_names", ToAttr(attrs.input_names)},
       {"input_layouts", ToAttr(attrs.input_layouts)},
       {"input_batched", ToAttr(attrs.input_batched)},
-      {"input_from_python_source", ToAttr(attrs.input_from_python_source)},
+      {"input_python_sources", ToAttr(attrs.input_python_sources)},
   };
 }
 

@@ -26,7 +26,8 @@ struct DaliDatasetAttrs {
   std::vector<std::string> input_names;
   std::vector<std::string> input_layouts;
   std::vector<bool> input_batched;
-  std::vector<bool> input_from_python_source;
+  // Non-empty for inputs translated from fn.external_source(source=...): how to name the source.
+  std::vector<std::string> input_python_sources;
 };
 
 // Reads and validates the attributes: matching counts, dtypes DALI can produce.

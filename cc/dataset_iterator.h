@@ -5,10 +5,14 @@
 // the pipeline's external sources can hook into exactly the step that needs data:
 //   BuildPipelineLocked          Initialize (and a restore over a started pipeline)
 //   StartPipelineLocked          lazily on the first GetNext: Prefetch fills the pipeline's queue
-//                                (prefetch-depth iterations in flight)
+//                                (prefetch-depth iterations in flight); with input datasets, one
+//                                batch is fed and run per iteration instead, up to that depth
 //   PopElementLocked             one batch out (one iteration fewer in flight)
-//   ScheduleNextIterationLocked  Run after each pop (back to prefetch-depth in flight)
-//   Save/RestoreInternal         the DALI checkpoint as of the last popped batch
+//   ScheduleNextIterationLocked  Run after each pop (back to prefetch-depth in flight), after
+//                                feeding the inputs; once an input ends, the iterations in flight
+//                                drain and then the data ends
+//   Save/RestoreInternal         the DALI checkpoint as of the last popped batch, plus the input
+//                                iterators and the input batches in flight (see InputFeeder)
 #ifndef DALI_TF_CC_DATASET_ITERATOR_H_
 #define DALI_TF_CC_DATASET_ITERATOR_H_
 
@@ -17,6 +21,7 @@
 
 #include "cc/dali_dataset.h"
 #include "cc/dali_pipeline.h"
+#include "cc/input_feeder.h"
 #include "tensorflow/core/framework/dataset.h"
 #include "absl/synchronization/mutex.h"
 
@@ -45,17 +50,24 @@ class DaliDatasetIterator : public tensorflow::data::DatasetIterator<DaliDataset
   absl::Status StartPipelineLocked(tensorflow::data::IteratorContext* ctx)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status NextElementLocked(tensorflow::data::IteratorContext* ctx,
-                                 std::vector<tensorflow::Tensor>* element)
+                                 std::vector<tensorflow::Tensor>* element, bool* end_of_sequence)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PopElementLocked(tensorflow::data::IteratorContext* ctx,
                                 std::vector<tensorflow::Tensor>* element)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ScheduleNextIterationLocked(tensorflow::data::IteratorContext* ctx)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Feeds one batch to every input and runs it; false once an input has no data left.
+  absl::Status FeedAndRunLocked(tensorflow::data::IteratorContext* ctx, bool* fed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   std::unique_ptr<DaliPipeline> pipeline_ ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;  // Prefetch issued
+  // Feeds the external sources from the input datasets; null without input datasets.
+  std::unique_ptr<InputFeeder> feeder_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;      // iterations run but not popped (with inputs)
+  bool inputs_ended_ ABSL_GUARDED_BY(mu_) = false;
   // A failed DALI pipeline is not usable again: the first error is returned from then on.
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
 };

@@ -33,6 +33,14 @@ std::vector<int64_t> Dims(const Tensor& t, int first_dim) {
   return dims;
 }
 
+// The layout the pipeline gives an external source ("" if none).
+const char* DeclaredLayout(const DaliPipeline& pipe, const std::string& name) {
+  for (const IODesc& input : pipe.inputs()) {
+    if (input.name == name) return input.layout.c_str();
+  }
+  return "";
+}
+
 std::string InFlightKey(size_t batch, size_t input, const std::string& what) {
   return absl::StrCat("in_flight_", batch, "_", input, "_", what);
 }
@@ -184,7 +192,8 @@ absl::Status InputFeeder::Feed(DaliPipeline* pipe, int input, const InputBatch& 
   const InputSpec& spec = specs_[input];
   daliDataType_t dtype;
   TfToDaliType(data[0].dtype(), &dtype);  // checked in PullElement
-  const char* layout = spec.layout.empty() ? nullptr : spec.layout.c_str();
+  // Always explicit: DALI 2.4 crashes on a NULL layout in daliTensorListAttachSamples.
+  const char* layout = spec.layout.empty() ? DeclaredLayout(*pipe, spec.name) : spec.layout.c_str();
   const std::string what = absl::StrCat("Could not feed input '", spec.name, "'");
 
   TensorListHandle list;
@@ -220,7 +229,7 @@ absl::Status InputFeeder::Feed(DaliPipeline* pipe, int input, const InputBatch& 
       samples[s].ndim = ndim;
       samples[s].shape = shapes[s].data();
       samples[s].dtype = dtype;
-      samples[s].layout = nullptr;
+      samples[s].layout = layout;
       samples[s].data = const_cast<void*>(data[s].data());
     }
     for (const Tensor& sample : data) deleters.push_back(TensorReferenceDeleter(sample));

@@ -187,7 +187,7 @@ class DatasetInputs:
     names: tuple = ()
     layouts: tuple = ()
     batched: tuple = ()
-    from_python_source: tuple = ()
+    python_sources: tuple = ()  # "source=<name>" for inputs translated from source= callbacks
 
 
 class DALIDataset(dataset_ops.DatasetV2):
@@ -247,7 +247,7 @@ class DALIDataset(dataset_ops.DatasetV2):
             input_names=list(inputs.names),
             input_layouts=list(inputs.layouts),
             input_batched=list(inputs.batched),
-            input_from_python_source=list(inputs.from_python_source))
+            input_python_sources=list(inputs.python_sources))
         _check_gpu_visible(variant)
         super().__init__(variant)
 

@@ -132,10 +132,12 @@ def test_garbage_serialized_pipeline(jpeg_root):
         first_element(dataset_from_settings(settings))
 
 
-def test_input_datasets_are_not_supported_yet(jpeg_root):
+def test_the_op_checks_input_names_against_the_pipeline(jpeg_root):
+    # Bypasses the Python-side checks of DALIDatasetWithInputs: the op itself refuses.
     inputs = DatasetInputs(datasets=(tf.data.Dataset.range(3),), names=("x",), layouts=("",),
-                           batched=(False,), from_python_source=(False,))
-    with pytest.raises(tf.errors.UnimplementedError, match="feeding input datasets"):
+                           batched=(False,), python_sources=("",))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="names 'x', but the pipeline has no fn.external_source.*none"):
         first_element(dataset_from_settings(PipelineSettings.resolve(images_pipe(jpeg_root)),
                                             dtypes=(tf.uint8, tf.int32), inputs=inputs))
 

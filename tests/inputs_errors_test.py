@@ -10,8 +10,8 @@ from tests.inputs_test_utils import samples_dataset, take, with_inputs
 
 
 @pipeline_def(batch_size=2, num_threads=1, device_id=None)
-def one_input(**kwargs):
-    return fn.external_source(name="x", **kwargs) + 0
+def one_input(dtype=None):
+    return fn.external_source(name="x", dtype=dtype) + 0
 
 
 def test_unknown_input_name():

@@ -12,9 +12,13 @@ BATCH = 3
 
 
 @pipeline_def(batch_size=BATCH, num_threads=2, device_id=None)
-def doubled(**es_kwargs):
-    x = fn.external_source(name="x", **es_kwargs)
-    return x * 2
+def doubled():
+    return fn.external_source(name="x") * 2
+
+
+@pipeline_def(batch_size=BATCH, num_threads=2, device_id=None)
+def doubled_batch_node():
+    return fn.external_source(name="x", batch=True) * 2
 
 
 def expected_batches(n_samples, batch=BATCH, shape=(3,)):
@@ -40,7 +44,7 @@ def test_batch_mode_takes_one_element_per_batch():
 
 def test_batch_none_takes_the_mode_of_the_external_source_node():
     ds = samples_dataset(6).batch(BATCH)
-    got = take(with_inputs(doubled(batch=True),
+    got = take(with_inputs(doubled_batch_node(),
                            {"x": dali_tf.experimental.Input(ds, batch=None)}, tf.int32), 10)
     for g, e in zip(got, expected_batches(6)):
         np.testing.assert_array_equal(g, e)
@@ -53,7 +57,7 @@ def test_per_sample_input_may_vary_in_shape_when_the_pipeline_makes_it_uniform()
         return fn.reductions.sum(x, axes=0)
 
     ds = tf.data.Dataset.range(1, 7).map(lambda n: tf.range(n, dtype=tf.int32))
-    got = take(with_inputs(summed(), {"x": ds}, tf.int32, (2,)), 10)
+    got = take(with_inputs(summed(), {"x": ds}, tf.int64, (2,)), 10)  # sums widen to int64
     sums = [n * (n - 1) // 2 for n in range(1, 7)]
     np.testing.assert_array_equal(np.concatenate(got), sums)
 

@@ -20,7 +20,7 @@ _SourceKind = _es_impl.SourceKind
 def describe(group):
     """How a source is named in error messages: ``source=<name>``."""
     source = group.source_desc.source
-    name = getattr(source, "__qualname__", None) or getattr(source, "__name__", None)
+    name = getattr(source, "__name__", None)
     return "source=%s" % (name or type(source).__name__)
 
 
