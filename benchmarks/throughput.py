@@ -1,13 +1,15 @@
 """Throughput of DALIDataset against the same DALI pipeline run raw (pipeline.run() + NumPy).
 
-    bazel run //benchmarks:throughput -- --workload=jpeg,big --iterations=100 --rounds=5
+    bazel run //benchmarks:throughput -- --workload=jpeg,big,inputs --iterations=100 --rounds=5
 
 For each workload the raw loop and the DALIDataset loop run in alternating rounds in one process
 (same machine load for both); the report gives the median samples/s of each and their ratio.
 Workloads (DESIGN.md section 4), CPU only:
   jpeg  readers.file -> decoders.image -> resize(224, 224) -> crop_mirror_normalize (float HWC),
         batch 32, over JPEGs this benchmark writes itself;
-  big   64 x 224x224x3 float32 per batch with trivial compute: measures the hand-off itself.
+  big   64 x 224x224x3 float32 per batch with trivial compute: measures the hand-off itself;
+  inputs  encoded JPEGs fed per sample -> decoders.image -> resize(300, 500), batch 32: raw DALI
+        takes them from a Python source=, DALIDatasetWithInputs from a tf.data dataset.
 """
 
 import os
@@ -21,7 +23,7 @@ from absl import flags
 import numpy as np
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("workload", ["jpeg", "big"], "Workloads to run: jpeg, big.")
+flags.DEFINE_list("workload", ["jpeg", "big", "inputs"], "Workloads to run: jpeg, big, inputs.")
 flags.DEFINE_integer("iterations", 50, "Batches per round and loop.")
 flags.DEFINE_integer("rounds", 5, "Alternating raw/DALIDataset rounds (the median is reported).")
 flags.DEFINE_integer("warmup", 5, "Batches each loop runs before the first timed round.")
@@ -80,6 +82,33 @@ def big_pipeline():
     return pipe()
 
 
+def inputs_pipeline(source=None):
+    """Decodes encoded JPEGs given per sample: from `source` (raw) or from TensorFlow."""
+    from nvidia.dali import fn, pipeline_def
+
+    @pipeline_def(batch_size=32, num_threads=FLAGS.num_threads, device_id=None, seed=1,
+                  prefetch_queue_depth=FLAGS.prefetch_queue_depth)
+    def pipe():
+        encoded = fn.external_source(name="encoded", source=source, batch=False)
+        return fn.resize(fn.decoders.image(encoded), size=(300, 500))
+    return pipe()
+
+
+def read_encoded(root):
+    names = sorted(os.listdir(os.path.join(root, "images")))
+    return [np.fromfile(os.path.join(root, "images", n), dtype=np.uint8) for n in names]
+
+
+def encoded_dataset(encoded):
+    """The same encoded JPEGs as an endless per-sample tf.data dataset (in memory)."""
+    import tensorflow as tf
+    flat = tf.constant(np.concatenate(encoded))
+    ends = np.cumsum([len(e) for e in encoded])
+    bounds = tf.constant(np.stack([ends - [len(e) for e in encoded], ends], axis=1))
+    return tf.data.Dataset.from_tensor_slices(bounds).map(
+        lambda b: flat[b[0]:b[1]]).repeat()
+
+
 class RawLoop:
     name = "raw"
 
@@ -96,11 +125,9 @@ class RawLoop:
 class DatasetLoop:
     name = "DALIDataset"
 
-    def __init__(self, make_pipeline):
-        import tensorflow as tf
+    def __init__(self, make_dataset):
         import dali_tf
-        dataset = dali_tf.DALIDataset(make_pipeline(), output_dtypes=tf.float32)
-        self._iterator = iter(dataset.with_options(dali_tf.dataset_options()))
+        self._iterator = iter(make_dataset().with_options(dali_tf.dataset_options()))
 
     def run(self, batches):
         to_numpy = (lambda t: t.numpy()) if FLAGS.copy_dataset_outputs else np.asarray
@@ -109,8 +136,8 @@ class DatasetLoop:
         return [array]
 
 
-def measure(workload, make_pipeline, batch_size):
-    loops = [RawLoop(make_pipeline), DatasetLoop(make_pipeline)]
+def measure(workload, make_pipeline, make_dataset, batch_size):
+    loops = [RawLoop(make_pipeline), DatasetLoop(make_dataset)]
     for loop in loops:
         check = loop.run(FLAGS.warmup)
         log("  %-11s warm: batch %s %s" % (loop.name, check[0].shape, check[0].dtype))
@@ -129,7 +156,22 @@ def measure(workload, make_pipeline, batch_size):
     return raw, dataset
 
 
-TARGETS = {"jpeg": 0.97, "big": 0.8}
+TARGETS = {"jpeg": 0.97, "big": 0.8, "inputs": 0.97}
+
+
+def dali_dataset(make_pipeline, dtype):
+    def make():
+        import dali_tf
+        return dali_tf.DALIDataset(make_pipeline(), output_dtypes=dtype)
+    return make
+
+
+def ensure_jpegs(tmp):
+    root = FLAGS.data_dir or os.path.join(tmp, "jpegs")
+    if not os.path.isdir(os.path.join(root, "images")):
+        log("  writing %d JPEGs to %s" % (FLAGS.jpeg_files, root))
+        write_jpegs(root, FLAGS.jpeg_files)
+    return root
 
 
 def main(argv):
@@ -141,14 +183,27 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         for workload in FLAGS.workload:
             log("%s: setting up" % workload)
+            import tensorflow as tf
             if workload == "jpeg":
-                root = FLAGS.data_dir or os.path.join(tmp, "jpegs")
-                if not os.path.isdir(os.path.join(root, "images")):
-                    log("  writing %d JPEGs to %s" % (FLAGS.jpeg_files, root))
-                    write_jpegs(root, FLAGS.jpeg_files)
-                raw, dataset = measure(workload, lambda: jpeg_pipeline(root), 32)
+                root = ensure_jpegs(tmp)
+                make = lambda: jpeg_pipeline(root)  # noqa: E731
+                raw, dataset = measure(workload, make, dali_dataset(make, tf.float32), 32)
+            elif workload == "big":
+                raw, dataset = measure(workload, big_pipeline,
+                                       dali_dataset(big_pipeline, tf.float32), 64)
             else:
-                raw, dataset = measure(workload, big_pipeline, 64)
+                encoded = read_encoded(ensure_jpegs(tmp))
+
+                def with_inputs():
+                    import dali_tf
+                    return dali_tf.experimental.DALIDatasetWithInputs(
+                        inputs_pipeline(), output_dtypes=tf.uint8,
+                        input_datasets={"encoded": encoded_dataset(encoded)})
+
+                raw, dataset = measure(
+                    workload,
+                    lambda: inputs_pipeline(lambda info: encoded[info.idx_in_epoch % len(encoded)]),
+                    with_inputs, 32)
             results.append((workload, raw, dataset))
 
     log("")
