@@ -220,10 +220,17 @@ class DALIDataset(dataset_ops.DatasetV2):
             prefetch_queue_depth=prefetch_queue_depth,
             cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
             gpu_prefetch_queue_depth=gpu_prefetch_queue_depth)
-        self._build(settings, outputs, fail_on_device_mismatch, DatasetInputs())
+        self._build(settings, outputs, fail_on_device_mismatch,
+                    self._resolve_inputs(pipeline, settings))
+
+    def _resolve_inputs(self, pipeline, settings):
+        """The datasets feeding the pipeline's external sources: none here (see
+        experimental.DALIDatasetWithInputs)."""
+        del pipeline, settings
+        return DatasetInputs()
 
     def _build(self, settings, outputs, fail_on_device_mismatch, inputs):
-        """Creates the op; subclasses call it with their input datasets."""
+        """Creates the op."""
         if not isinstance(fail_on_device_mismatch, bool):
             raise TypeError("fail_on_device_mismatch must be a bool, got %r"
                             % (fail_on_device_mismatch,))

@@ -123,6 +123,19 @@ def for_device(pipeline_fn, device):
     return pipeline_fn(device, device_id=0 if device == "gpu" else None)
 
 
+def dali_dataset_on(device, pipeline_fn, input_datasets):
+    """DALIDatasetWithInputs placed on `device` ("cpu" or "gpu"), as each section of the seed
+    builds it."""
+    with tf.device("/%s:0" % device):
+        return dali_tf.experimental.DALIDatasetWithInputs(
+            pipeline=for_device(pipeline_fn, device),
+            input_datasets=input_datasets,
+            batch_size=batch_size,
+            output_shapes=(batch_size, 300, 500, 3),
+            output_dtypes=tf.uint8,
+            device_id=0 if device == "gpu" else None)
+
+
 # --- Collecting the results -------------------------------------------------------------------
 
 def run(dali_dataset, iters):
@@ -161,15 +174,7 @@ def main(_):
 
     section("Constructing DALIDataset with an input (CPU placement)")
     input_spec_dict = {"input_from_tf_record": input_dataset}
-    pipe = for_device(pipeline_with_inputs, "cpu")
-    with tf.device("/cpu:0"):
-        dali_dataset = dali_tf.experimental.DALIDatasetWithInputs(
-            pipeline=pipe,
-            input_datasets=input_spec_dict,
-            batch_size=batch_size,
-            output_shapes=(batch_size, 300, 500, 3),
-            output_dtypes=tf.uint8,
-            device_id=None)
+    dali_dataset = dali_dataset_on("cpu", pipeline_with_inputs, input_spec_dict)
     contact_sheet(run(dali_dataset, FLAGS.iterations),
                   os.path.join(FLAGS.output_dir, "inputs_cpu.png"))
 
@@ -183,28 +188,14 @@ def main(_):
         "input_from_generator": dali_tf.experimental.Input(batch_dataset, batch=True,
                                                            layout="HWC"),
     }
-    pipe_batched_input = for_device(pipeline_with_two_inputs, "cpu")
-    with tf.device("/cpu:0"):
-        batched_dali_dataset = dali_tf.experimental.DALIDatasetWithInputs(
-            pipeline=pipe_batched_input,
-            input_datasets=two_inputs_spec_dict,
-            batch_size=batch_size,
-            output_shapes=(batch_size, 300, 500, 3),
-            output_dtypes=tf.uint8,
-            device_id=None)
+    batched_dali_dataset = dali_dataset_on("cpu", pipeline_with_two_inputs,
+                                           two_inputs_spec_dict)
     contact_sheet(run(batched_dali_dataset, FLAGS.iterations),
                   os.path.join(FLAGS.output_dir, "two_inputs_cpu.png"))
 
     section("Handling of External Source source= parameter (CPU placement)")
-    pipe_source = for_device(pipeline_with_source, "cpu")
-    with tf.device("/cpu:0"):
-        dali_dataset_source = dali_tf.experimental.DALIDatasetWithInputs(
-            pipeline=pipe_source,
-            input_datasets={"input_from_tf_record": input_dataset},
-            batch_size=batch_size,
-            output_shapes=(batch_size, 300, 500, 3),
-            output_dtypes=tf.uint8,
-            device_id=None)
+    dali_dataset_source = dali_dataset_on("cpu", pipeline_with_source,
+                                          {"input_from_tf_record": input_dataset})
     contact_sheet(run(dali_dataset_source, FLAGS.iterations),
                   os.path.join(FLAGS.output_dir, "source_cpu.png"))
 
@@ -219,28 +210,12 @@ def main(_):
         "input_from_generator": dali_tf.experimental.Input(batch_dataset_gpu, batch=True,
                                                            layout="HWC"),
     }
-    pipe_gpu = for_device(pipeline_with_two_inputs, "gpu")
-    with tf.device("/gpu:0"):
-        dali_dataset_gpu = dali_tf.experimental.DALIDatasetWithInputs(
-            pipeline=pipe_gpu,
-            input_datasets=two_inputs_spec_dict_gpu,
-            batch_size=batch_size,
-            output_shapes=(batch_size, 300, 500, 3),
-            output_dtypes=tf.uint8,
-            device_id=0)
+    dali_dataset_gpu = dali_dataset_on("gpu", pipeline_with_two_inputs, two_inputs_spec_dict_gpu)
     contact_sheet(run(dali_dataset_gpu, FLAGS.iterations),
                   os.path.join(FLAGS.output_dir, "two_inputs_gpu.png"))
 
     inputs_spec_dict_gpu = {"input_from_tf_record": input_dataset_gpu}
-    pipe_source_gpu = for_device(pipeline_with_source, "gpu")
-    with tf.device("/gpu:0"):
-        dali_dataset_source = dali_tf.experimental.DALIDatasetWithInputs(
-            pipeline=pipe_source_gpu,
-            input_datasets=inputs_spec_dict_gpu,
-            batch_size=batch_size,
-            output_shapes=(batch_size, 300, 500, 3),
-            output_dtypes=tf.uint8,
-            device_id=0)
+    dali_dataset_source = dali_dataset_on("gpu", pipeline_with_source, inputs_spec_dict_gpu)
     contact_sheet(run(dali_dataset_source, FLAGS.iterations),
                   os.path.join(FLAGS.output_dir, "source_gpu.png"))
 

@@ -8,8 +8,7 @@ which are translated into CPU generator datasets.
 import tensorflow as tf
 from tensorflow.python.eager import context
 
-from dali_tf.dataset import (_FROM_PIPELINE, DALIDataset, DatasetInputs, OutputStructure,
-                             PipelineSettings)
+from dali_tf.dataset import DALIDataset, DatasetInputs
 from dali_tf.experimental._inputs import Input, resolve_inputs
 
 __all__ = ["DALIDatasetWithInputs", "Input"]
@@ -17,16 +16,22 @@ __all__ = ["DALIDatasetWithInputs", "Input"]
 
 def _requested_gpu():
     """The GPU device of the enclosing tf.device scope, or None."""
-    name = context.context().device_name if tf.executing_eagerly() else (
-        tf.compat.v1.get_default_graph()._device_function_stack.peek_top_obj().display_name  # pylint: disable=protected-access
-        if tf.compat.v1.get_default_graph()._device_function_stack else "")  # pylint: disable=protected-access
+    if tf.executing_eagerly():
+        name = context.context().device_name or ""
+    else:
+        # Graph mode keeps the scope on the graph's device stack (no public accessor).
+        stack = tf.compat.v1.get_default_graph()._device_function_stack  # pylint: disable=protected-access
+        top = stack.peek_top_obj() if stack else None
+        name = getattr(top, "display_name", "") or ""
     if name and tf.DeviceSpec.from_string(name).device_type == "GPU":
         return name
     return None
 
 
 class DALIDatasetWithInputs(DALIDataset):
-    """A DALIDataset fed by other datasets: see ``DALIDataset`` for the common arguments.
+    """A DALIDataset fed by other datasets: see ``DALIDataset`` for the other arguments
+    (output_dtypes, output_shapes, batch_size, device_id, ..., all taken from the pipeline when
+    unset).
 
     Args:
       input_datasets: ``{name: tf.data.Dataset or Input}``, one entry per named
@@ -40,18 +45,13 @@ class DALIDatasetWithInputs(DALIDataset):
     """
 
     def __init__(self, pipeline, output_dtypes=None, output_shapes=None,
-                 fail_on_device_mismatch=True, *, input_datasets=None, batch_size=_FROM_PIPELINE,
-                 num_threads=_FROM_PIPELINE, device_id=_FROM_PIPELINE, exec_separated=None,
-                 exec_dynamic=None, prefetch_queue_depth=None, cpu_prefetch_queue_depth=None,
-                 gpu_prefetch_queue_depth=None, dtypes=None, shapes=None):
-        outputs = OutputStructure.resolve(output_dtypes, output_shapes, dtypes, shapes)
-        settings = PipelineSettings.resolve(
-            pipeline, batch_size=batch_size, num_threads=num_threads, device_id=device_id,
-            exec_separated=exec_separated, exec_dynamic=exec_dynamic,
-            prefetch_queue_depth=prefetch_queue_depth,
-            cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
-            gpu_prefetch_queue_depth=gpu_prefetch_queue_depth)
-        resolved = resolve_inputs(pipeline, input_datasets, settings.batch_size)
+                 fail_on_device_mismatch=True, *, input_datasets=None, **kwargs):
+        self._input_datasets_arg = input_datasets
+        super().__init__(pipeline, output_dtypes, output_shapes, fail_on_device_mismatch,
+                         **kwargs)
+
+    def _resolve_inputs(self, pipeline, settings):
+        resolved = resolve_inputs(pipeline, self._input_datasets_arg, settings.batch_size)
         gpu = _requested_gpu()
         datasets = []
         for r in resolved:
@@ -59,10 +59,9 @@ class DALIDatasetWithInputs(DALIDataset):
             if gpu and r.python_source:  # generator datasets run on the CPU only
                 dataset = dataset.apply(tf.data.experimental.copy_to_device(gpu))
             datasets.append(dataset)
-        inputs = DatasetInputs(
+        return DatasetInputs(
             datasets=tuple(datasets),
             names=tuple(r.name for r in resolved),
             layouts=tuple(r.layout for r in resolved),
             batched=tuple(r.batched for r in resolved),
             python_sources=tuple(r.python_source for r in resolved))
-        self._build(settings, outputs, fail_on_device_mismatch, inputs)
