@@ -1,4 +1,4 @@
-"""Sums the test cases of every test.xml under Bazel's testlogs directory and prints
+"""Sums the test cases of every test.xml under Bazel's testlogs directories and prints
 `N passed, N failed, N skipped`."""
 
 import os
@@ -22,5 +22,7 @@ def count(testlogs):
 
 
 if __name__ == "__main__":
-    p, f, s = count(sys.argv[1])
-    print("%d passed, %d failed, %d skipped" % (p, f, s))
+    totals = [0, 0, 0]
+    for testlogs in sys.argv[1:]:
+        totals = [t + n for t, n in zip(totals, count(testlogs))]
+    print("%d passed, %d failed, %d skipped" % tuple(totals))
