@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def
 
+import dali_tf
 from tests.inputs_test_utils import with_inputs
 
 
@@ -40,6 +41,43 @@ def test_restore_gives_the_same_following_batches(tmp_path, consumed):
     next_batches(restored, 2)  # a different position, overwritten by the restore
     tf.train.Checkpoint(iterator=restored).restore(path)
     got = next_batches(restored, 5)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+@pipeline_def(batch_size=2, num_threads=1, device_id=None, enable_checkpointing=True)
+def two_inputs():
+    per_sample = fn.external_source(name="per_sample")
+    batched = fn.external_source(name="batched")
+    return per_sample * 1000 + batched
+
+
+def two_input_dataset(count):
+    per_sample = tf.data.Dataset.range(count).shuffle(10, seed=3)
+    batched = tf.data.Dataset.range(count).map(lambda i: i * 7).batch(2)
+    return with_inputs(two_inputs(), {"per_sample": per_sample,
+                                      "batched": dali_tf.experimental.Input(batched, batch=True)},
+                       tf.int64)
+
+
+def rest(iterator):
+    return [b.numpy() for b in iterator]
+
+
+@pytest.mark.parametrize("consumed", [1, 3, 4])
+def test_restore_with_a_batched_input_and_near_the_end_of_data(tmp_path, consumed):
+    # 10 samples, batch 2: 5 batches; saving after 3 or 4 leaves in-flight batches whose inputs
+    # have already been read to the end.
+    iterator = iter(two_input_dataset(10))
+    next_batches(iterator, consumed)
+    path = tf.train.Checkpoint(iterator=iterator).save(os.path.join(tmp_path, "ckpt"))
+    expected = rest(iterator)
+    assert len(expected) == 5 - consumed
+
+    restored = iter(two_input_dataset(10))
+    tf.train.Checkpoint(iterator=restored).restore(path)
+    got = rest(restored)
+    assert len(got) == len(expected)
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
 
