@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cc/dali_status.h"
 #include "cc/dtype_mapping.h"
 #include "cc/output_batch.h"
@@ -45,7 +47,21 @@ std::string InFlightKey(size_t batch, size_t input, const std::string& what) {
   return absl::StrCat("in_flight_", batch, "_", input, "_", what);
 }
 
+// See StopInputPulls.
+absl::Mutex pulls_mu(absl::kConstInit);
+bool pulls_stopped ABSL_GUARDED_BY(pulls_mu) = false;
+int pulls_in_progress ABSL_GUARDED_BY(pulls_mu) = 0;
+
+bool NoPullInProgress(int* in_progress) { return *in_progress == 0; }
+
 }  // namespace
+
+bool StopInputPulls(int timeout_ms) {
+  absl::MutexLock lock(&pulls_mu);
+  pulls_stopped = true;
+  return pulls_mu.AwaitWithTimeout(absl::Condition(&NoPullInProgress, &pulls_in_progress),
+                                   absl::Milliseconds(timeout_ms));
+}
 
 InputFeeder::InputFeeder(std::vector<InputSpec> specs, int batch_size, bool on_device,
                          int device_id)
@@ -102,10 +118,23 @@ absl::Status InputFeeder::CheckAgainst(const DaliPipeline& pipe) const {
 
 absl::Status InputFeeder::PullElement(IteratorContext* ctx, int input, Tensor* element,
                                       bool* end_of_data) {
-  std::vector<Tensor> components;
-  TF_RETURN_IF_ERROR(iterators_[input]->GetNext(ctx, &components, end_of_data));
-  if (*end_of_data) return absl::OkStatus();
   const std::string& name = specs_[input].name;
+  {
+    absl::MutexLock lock(&pulls_mu);
+    if (pulls_stopped) {
+      return absl::CancelledError(absl::StrCat(
+          "Python is exiting: the DALI dataset no longer reads its input '", name, "'"));
+    }
+    ++pulls_in_progress;
+  }
+  std::vector<Tensor> components;
+  absl::Status pulled = iterators_[input]->GetNext(ctx, &components, end_of_data);
+  {
+    absl::MutexLock lock(&pulls_mu);
+    --pulls_in_progress;
+  }
+  TF_RETURN_IF_ERROR(pulled);
+  if (*end_of_data) return absl::OkStatus();
   if (components.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Input '", name, "' must give one tensor per element, got a tuple of ",
@@ -327,3 +356,9 @@ absl::Status InputFeeder::Restore(IteratorContext* ctx,
 }
 
 }  // namespace dali_tf
+
+// For dali_tf/_loader.py (ctypes, which releases the GIL during the call): 1 if every pull in
+// progress finished in time.
+extern "C" __attribute__((visibility("default"))) int dali_tf_stop_input_pulls(int timeout_ms) {
+  return dali_tf::StopInputPulls(timeout_ms) ? 1 : 0;
+}

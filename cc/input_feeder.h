@@ -27,6 +27,16 @@ struct InputSpec {
   std::string python_source;  // non-empty: translated from fn.external_source(source=...)
 };
 
+// Input pulls stop when Python exits. Python's shutdown ends any thread that then tries to take
+// the GIL, wherever it is: an input that runs Python (a translated source= callback, any
+// from_generator or py_function dataset) pulled on a tf.data thread (a prefetch on top of the DALI
+// dataset) would be ended in the middle of the pull, and the destruction of the iterator late in
+// the shutdown would wait for it forever. So dali_tf, at exit (atexit, while other threads can
+// still take the GIL), calls StopInputPulls: no pull starts from then on (a pull fails with
+// Cancelled) and the pulls in progress finish first. Returns false if some did not finish within
+// `timeout_ms`.
+bool StopInputPulls(int timeout_ms);
+
 class InputFeeder {
  public:
   // `on_device`: the dataset runs on GPU `device_id` and its inputs are GPU tensors.

@@ -5,11 +5,15 @@ the repository's bazel-bin/ (after `bazel build //dali_tf:plugin`, as tensorflow
 nvidia.dali is imported first: it loads libdali.so, which the plugin links by soname only.
 """
 
+import atexit
 import ctypes
 import functools
 import os
 
 LIBRARY_NAME = "libdali_tf.so"
+
+# How long exit waits for the input elements DALI datasets are pulling (see _stop_input_pulls).
+EXIT_WAIT_FOR_INPUTS_MS = 10000
 
 
 def _candidate_paths():
@@ -73,4 +77,22 @@ def ops():
             "dali_tf: cannot load %s (%s). Rebuild it in this environment: "
             "`./configure && bazel build //dali_tf:plugin`." % (path, e)) from e
     _check_built_versions(path, tf.__version__, dali_version)
+    atexit.register(_stop_input_pulls, path)
     return module
+
+
+def _stop_input_pulls(path):
+    """At exit: DALI datasets stop pulling their inputs, and the pulls in progress finish.
+
+    Python's shutdown, which follows the atexit handlers, ends any thread that then tries to take
+    the GIL. A tf.data thread inside an input that runs Python (a source= callback) would be ended
+    in the middle of it, and the destruction of the iterator waiting for that thread would hang
+    the exit. ctypes releases the GIL during the call, so those pulls can finish.
+    """
+    try:
+        stop = ctypes.CDLL(path).dali_tf_stop_input_pulls
+    except (OSError, AttributeError):
+        return
+    stop.argtypes = [ctypes.c_int]
+    stop.restype = ctypes.c_int
+    stop(EXIT_WAIT_FOR_INPUTS_MS)
