@@ -13,17 +13,13 @@ from nvidia.dali import fn, pipeline_def, types
 import dali_tf
 from tests import dataset_pipelines as pipes
 from tests.inputs_test_utils import with_inputs
-from tests.test_utils import make_jpeg_dir
+from tests.test_utils import jpeg_dir_fixture
 
 BATCH = 4
 JOIN_TIMEOUT = 60
 
 
-@pytest.fixture(scope="module")
-def jpeg_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    make_jpeg_dir(str(root), count=8)
-    return str(root)
+jpeg_root = jpeg_dir_fixture(8)
 
 
 def run_threads(targets):

@@ -6,16 +6,12 @@ from nvidia.dali import fn, pipeline_def
 
 import dali_tf
 from tests import dataset_pipelines as pipes
-from tests.test_utils import make_jpeg_dir
+from tests.test_utils import jpeg_dir_fixture
 
 DTYPES = (tf.uint8, tf.int32, tf.float32)
 
 
-@pytest.fixture(scope="module")
-def jpeg_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    make_jpeg_dir(str(root), count=10)
-    return str(root)
+jpeg_root = jpeg_dir_fixture(10)
 
 
 def checkpointable_dataset(root):

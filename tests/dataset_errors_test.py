@@ -9,14 +9,10 @@ from nvidia.dali import fn, pipeline_def, types
 import dali_tf
 from dali_tf.dataset import DALIDataset, DatasetInputs, OutputStructure, PipelineSettings
 from tests import dataset_pipelines as pipes
-from tests.test_utils import make_jpeg_dir
+from tests.test_utils import jpeg_dir_fixture, make_jpeg_dir
 
 
-@pytest.fixture(scope="module")
-def jpeg_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    make_jpeg_dir(str(root), count=8)
-    return str(root)
+jpeg_root = jpeg_dir_fixture(8)
 
 
 def images_pipe(root):

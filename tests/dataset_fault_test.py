@@ -11,22 +11,11 @@ import tensorflow as tf
 
 import dali_tf
 from tests import dataset_pipelines as pipes
-from tests.test_utils import make_jpeg_dir
+from tests.fault_utils import rss_mb
+from tests.test_utils import jpeg_dir_fixture
 
 
-@pytest.fixture(scope="module")
-def jpeg_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    make_jpeg_dir(str(root), count=8)
-    return str(root)
-
-
-def rss_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    raise RuntimeError("no VmRSS in /proc/self/status")
+jpeg_root = jpeg_dir_fixture(8)
 
 
 def test_hundred_create_iterate_destroy_cycles_keep_memory_bounded(jpeg_root):

@@ -1,21 +1,16 @@
 """A DALIDataset feeds Keras model.fit."""
 
 import numpy as np
-import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
-from tests.test_utils import make_jpeg_dir
+from tests.test_utils import jpeg_dir_fixture
 
 BATCH = 4
 
 
-@pytest.fixture(scope="module")
-def jpeg_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    make_jpeg_dir(str(root), count=8, classes=2)
-    return str(root)
+jpeg_root = jpeg_dir_fixture(8)  # two classes
 
 
 @pipeline_def(batch_size=BATCH, num_threads=1, device_id=None, seed=11)

@@ -8,17 +8,13 @@ from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
 import dali_tf
 from tests import dataset_pipelines as pipes
-from tests.test_utils import make_jpeg_dir
+from tests.test_utils import jpeg_dir_fixture
 
 BATCH = 4
 FILES = 8  # two batches per epoch
 
 
-@pytest.fixture(scope="module")
-def jpeg_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    make_jpeg_dir(str(root), count=FILES)
-    return str(root)
+jpeg_root = jpeg_dir_fixture(FILES)
 
 
 def image_label_dataset(root, **kwargs):

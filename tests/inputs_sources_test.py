@@ -3,7 +3,7 @@ batch and per-sample mode, mixed with tf.data inputs."""
 
 import numpy as np
 import tensorflow as tf
-from nvidia.dali import fn, pipeline_def, types
+from nvidia.dali import fn, pipeline_def
 
 from tests.inputs_test_utils import samples_dataset, take, with_inputs
 

@@ -10,7 +10,7 @@ from nvidia.dali import fn, pipeline_def
 
 import dali_tf
 from tests import test_utils
-from tests.legacy_pipelines import expected_sparse, ragged_pipeline, samples, six_dtypes_pipeline
+from tests.legacy_pipelines import check_ragged_outputs, ragged_pipeline, six_dtypes_pipeline
 
 pytestmark = test_utils.skip_without_gpu()
 
@@ -65,14 +65,7 @@ def test_sparse_outputs_on_the_gpu_kernel():
         dtypes=[tf.float32, tf.int16, tf.float32]))
     reference = ragged_pipeline(batch_size=BATCH)
     reference.build()
-    for matrices, vectors, dense in got:
-        expected = reference.run()
-        for sparse, expected_output in ((matrices, expected[0]), (vectors, expected[1])):
-            indices, values, dense_shape = expected_sparse(samples(expected_output))
-            np.testing.assert_array_equal(sparse.indices, indices)
-            np.testing.assert_array_equal(sparse.values, values)
-            np.testing.assert_array_equal(sparse.dense_shape, dense_shape)
-        np.testing.assert_array_equal(dense, expected[2].as_array())
+    check_ragged_outputs(got, [reference.run() for _ in got])
 
 
 if __name__ == "__main__":

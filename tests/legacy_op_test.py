@@ -13,18 +13,14 @@ from tensorflow.python.framework import kernels
 import dali_tf
 from dali_tf import _loader
 from tests import test_utils
-from tests.legacy_pipelines import (SIX_DTYPES, expected_sparse, jpeg_pipeline, ragged_pipeline,
-                                    samples, six_dtypes_pipeline)
+from tests.legacy_pipelines import (SIX_DTYPES, check_ragged_outputs, expected_sparse,
+                                    jpeg_pipeline, ragged_pipeline, samples, six_dtypes_pipeline)
 
 BATCH = 4
 ITERATIONS = 3  # with 8 files and batch 4: crosses an epoch boundary
 
 
-@pytest.fixture(scope="module")
-def jpeg_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("jpegs")
-    test_utils.make_jpeg_dir(str(root), count=8)
-    return str(root)
+jpeg_dir = test_utils.jpeg_dir_fixture(8)
 
 
 @contextlib.contextmanager
@@ -168,17 +164,6 @@ def test_batch_size_is_inferred_from_the_first_dense_shape():
     assert got[5].shape == (3, 2, 3)
     for got_output, expected_output in zip(got, expected):
         np.testing.assert_array_equal(got_output, expected_output.as_array())
-
-
-def check_ragged_outputs(got, expected):
-    """got: [SparseTensorValue, SparseTensorValue, dense] per iteration."""
-    for (matrices, vectors, dense), expected_batch in zip(got, expected):
-        for sparse, expected_output in ((matrices, expected_batch[0]), (vectors, expected_batch[1])):
-            indices, values, dense_shape = expected_sparse(samples(expected_output))
-            np.testing.assert_array_equal(sparse.indices, indices)
-            np.testing.assert_array_equal(sparse.values, values)
-            np.testing.assert_array_equal(sparse.dense_shape, dense_shape)
-        np.testing.assert_array_equal(dense, expected_batch[2].as_array())
 
 
 def test_sparse_outputs_reassemble_to_the_samples():

@@ -57,3 +57,14 @@ def expected_sparse(sample_arrays):
     dense_shape = [len(sample_arrays)] + [max(s.shape[d] for s in sample_arrays)
                                           for d in range(ndim)]
     return np.array(indices, dtype=np.int64).reshape(-1, ndim + 1), values, np.array(dense_shape)
+
+
+def check_ragged_outputs(got, expected):
+    """got: [SparseTensorValue, SparseTensorValue, dense] per iteration."""
+    for (matrices, vectors, dense), expected_batch in zip(got, expected):
+        for sparse, expected_output in ((matrices, expected_batch[0]), (vectors, expected_batch[1])):
+            indices, values, dense_shape = expected_sparse(samples(expected_output))
+            np.testing.assert_array_equal(sparse.indices, indices)
+            np.testing.assert_array_equal(sparse.values, values)
+            np.testing.assert_array_equal(sparse.dense_shape, dense_shape)
+        np.testing.assert_array_equal(dense, expected_batch[2].as_array())

@@ -31,3 +31,16 @@ def make_jpeg_dir(root, count=8, size=(48, 64), classes=2, seed=0):
             f.write(tf.io.encode_jpeg(pixels, quality=95).numpy())
         files.append(path)
     return sorted(files)
+
+
+def jpeg_dir_fixture(count=8):
+    """A module-scoped pytest fixture giving a folder of `count` JPEGs (see make_jpeg_dir);
+    assign it in a test module: ``jpeg_root = jpeg_dir_fixture(10)``."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def jpeg_dir(tmp_path_factory):
+        root = tmp_path_factory.mktemp("jpegs")
+        make_jpeg_dir(str(root), count=count)
+        return str(root)
+    return jpeg_dir
