@@ -1,6 +1,7 @@
 #include "cc/dali_pipeline.h"
 
 #include "cc/dali_status.h"
+#include "cc/signal_mask.h"
 #include "tensorflow/core/platform/errors.h"
 
 namespace dali_tf {
@@ -60,6 +61,7 @@ absl::Status DaliPipeline::Create(const PipelineOptions& options,
   TF_RETURN_IF_ERROR(ValidateOptions(options));
   std::unique_ptr<DaliPipeline> pipe(new DaliPipeline());
   pipe->options_ = options;
+  ScopedAsyncSignalsBlocked no_signals_in_dali_threads;  // DALI starts its threads here
   daliPipelineParams_t overrides = OverridesFrom(options);
   DALI_TF_RETURN_IF_ERROR(
       daliPipelineDeserialize(pipe->pipeline_.out(), options.serialized_pipeline.data(),
@@ -97,11 +99,13 @@ absl::Status DaliPipeline::FeedCount(const std::string& input_name, int* count) 
 }
 
 absl::Status DaliPipeline::Prefetch() {
+  ScopedAsyncSignalsBlocked no_signals_in_dali_threads;  // in case an operator starts threads late
   DALI_TF_RETURN_IF_ERROR(daliPipelinePrefetch(handle()), "DALI pipeline prefetch failed");
   return absl::OkStatus();
 }
 
 absl::Status DaliPipeline::Run() {
+  ScopedAsyncSignalsBlocked no_signals_in_dali_threads;  // in case an operator starts threads late
   DALI_TF_RETURN_IF_ERROR(daliPipelineRun(handle()), "DALI pipeline run failed");
   return absl::OkStatus();
 }

@@ -18,6 +18,9 @@ PRELUDE = """
     # As in an interactive Python, whatever the disposition the test process was started with (a
     # process started in the background of a shell has SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # On a hang the test asks for every thread's Python stack (see dump_stacks).
+    import faulthandler
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     import sys, time
     import numpy as np
     import tensorflow as tf
@@ -124,6 +127,20 @@ STARTUP_TIMEOUT = 120  # importing TensorFlow on a busy machine
 EXIT_TIMEOUT = 60
 
 
+def dump_stacks(child):
+    """Python stacks (faulthandler, to the child's stderr) and, where gdb is installed, native
+    stacks of a hung child: what a hang report needs."""
+    child.send_signal(signal.SIGUSR1)
+    time.sleep(2)
+    try:
+        gdb = subprocess.run(["gdb", "-q", "-batch", "-p", str(child.pid),
+                              "-ex", "thread apply all bt 20"],
+                             capture_output=True, text=True, timeout=120)
+        return gdb.stdout[-20000:]
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "(no native stacks: %s)" % e
+
+
 def interrupt(script, delay):
     """Runs `script`, sends SIGINT `delay` s after it prints "started" and returns its exit code
     and stderr. Fails if it never starts or does not exit after the signal."""
@@ -149,11 +166,12 @@ def interrupt(script, delay):
         try:
             child.wait(EXIT_TIMEOUT)
         except subprocess.TimeoutExpired:
+            native = dump_stacks(child)
             child.kill()
             child.wait()
             reader.join(10)
-            pytest.fail("hung: still running %d s after SIGINT:\n%s"
-                        % (EXIT_TIMEOUT, "".join(stderr)[-3000:]))
+            pytest.fail("hung: still running %d s after SIGINT:\n%s\nnative stacks:\n%s"
+                        % (EXIT_TIMEOUT, "".join(stderr)[-20000:], native))
     finally:
         if child.poll() is None:
             child.kill()
