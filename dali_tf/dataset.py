@@ -19,7 +19,8 @@ from tensorflow.python.data.ops import dataset_ops
 from tensorflow.python.eager import context
 
 from dali_tf import _loader
-from dali_tf._pipeline import CPU_ONLY_DEVICE_ID, check_pipeline, serialize_pipeline
+from dali_tf._pipeline import (CPU_ONLY_DEVICE_ID, check_pipeline, configured_settings,
+                               require_cpu_only, serialize_pipeline)
 
 # Every DALI element type TensorFlow has.
 SUPPORTED_DTYPES = (
@@ -69,26 +70,24 @@ class PipelineSettings:
                 gpu_prefetch_queue_depth=None):
         """Explicit arguments win; anything unset comes from `pipeline`."""
         check_pipeline(pipeline)
+        configured = configured_settings(pipeline)
         if batch_size == _FROM_PIPELINE:
-            batch_size = pipeline.max_batch_size
+            batch_size = configured["batch_size"]
         _check_positive_int("batch_size", batch_size)
         if num_threads == _FROM_PIPELINE:
-            num_threads = pipeline.num_threads
+            num_threads = configured["num_threads"]
         _check_positive_int("num_threads", num_threads)
         if device_id == _FROM_PIPELINE:
-            device_id = pipeline.device_id
+            device_id = configured["device_id"]
         if device_id is None or device_id == CPU_ONLY_DEVICE_ID:
-            if pipeline.device_id is not None:
-                # DALI cannot drop the GPU of a pipeline defined with one.
-                raise ValueError("device_id=None (CPU only) was given for a pipeline built with "
-                                 "device_id=%d: build the pipeline with device_id=None instead"
-                                 % pipeline.device_id)
+            require_cpu_only(pipeline)
             device_id = CPU_ONLY_DEVICE_ID
         elif not _is_int(device_id) or device_id < 0:
             raise ValueError("device_id must be a GPU ordinal (>= 0) or None for a CPU-only "
                              "pipeline, got %r" % (device_id,))
 
-        cpu_depth, gpu_depth = pipeline.cpu_queue_size, pipeline.gpu_queue_size
+        cpu_depth = configured["cpu_prefetch_queue_depth"]
+        gpu_depth = configured["gpu_prefetch_queue_depth"]
         separated_queues_given = isinstance(prefetch_queue_depth, dict)
         if separated_queues_given:
             unknown = set(prefetch_queue_depth) - {"cpu_size", "gpu_size"}
@@ -109,10 +108,10 @@ class PipelineSettings:
         # As DALI's Pipeline does: separate CPU/GPU queue sizes select the separated executor,
         # which the dynamic executor is not.
         if exec_separated is None:
-            exec_separated = separated_queues_given or bool(pipeline.exec_separated)
+            exec_separated = separated_queues_given or configured["exec_separated"]
         if exec_dynamic is None:
-            exec_dynamic = bool(pipeline.exec_dynamic) and not (
-                exec_separated and not pipeline.exec_separated)
+            exec_dynamic = configured["exec_dynamic"] and not (
+                exec_separated and not configured["exec_separated"])
 
         serialized = serialize_pipeline(pipeline)
         # Known once the pipeline's graph is defined (serialize defines it).
@@ -255,7 +254,7 @@ class DALIDataset(dataset_ops.DatasetV2):
             input_layouts=list(inputs.layouts),
             input_batched=list(inputs.batched),
             input_python_sources=list(inputs.python_sources))
-        _check_gpu_visible(variant)
+        _check_gpu_visible()
         super().__init__(variant)
 
     def _inputs(self):
@@ -266,14 +265,25 @@ class DALIDataset(dataset_ops.DatasetV2):
         return self._outputs.element_spec
 
 
-def _check_gpu_visible(variant):
+def requested_gpu():
+    """The GPU device of the enclosing tf.device scope, or None."""
+    if tf.executing_eagerly():
+        name = context.context().device_name or ""
+    else:
+        # Graph mode keeps the scope on the graph's device stack (no public accessor).
+        stack = tf.compat.v1.get_default_graph()._device_function_stack  # pylint: disable=protected-access
+        top = stack.peek_top_obj() if stack else None
+        name = getattr(top, "display_name", "") or ""
+    if name and tf.DeviceSpec.from_string(name).device_type == "GPU":
+        return name
+    return None
+
+
+def _check_gpu_visible():
     """tf.device('/gpu:N') without a GPU would silently run the dataset on the CPU (soft
     placement): refuse instead."""
-    if tf.executing_eagerly():
-        requested = context.context().device_name or ""
-    else:
-        requested = variant.op.device
-    if not requested or tf.DeviceSpec.from_string(requested).device_type != "GPU":
+    requested = requested_gpu()
+    if not requested:
         return
     if not tf.config.list_logical_devices("GPU"):
         raise ValueError("DALIDataset is placed on a GPU but TensorFlow sees no GPU (device scope "

@@ -59,8 +59,9 @@ def dali(serialized_pipeline=None, shapes=None, dtypes=None, sparse=None, batch_
         batch_size = settings.get("batch_size", _KEEP_SERIALIZED)
     if batch_size == _KEEP_SERIALIZED:  # the op infers it from the shapes
         _check_batch_size_inferable(shapes, sparse)
-    if device_id is None:
-        device_id = _no_gpu_device_id(pipeline)
+    if device_id is None:  # keep the serialized device, which must be "no GPU"
+        _pipeline.require_cpu_only(pipeline)
+        device_id = _KEEP_SERIALIZED
     given = dict(exec_separated=exec_separated, exec_dynamic=exec_dynamic,
                  gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
                  cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
@@ -98,22 +99,7 @@ def _check_pipeline_and_read_settings(serialized_pipeline, pipeline):
                             "pipe.serialize(), got %r" % (type(serialized_pipeline).__name__,))
         return {}
     _pipeline.check_pipeline(pipeline)
-    return dict(
-        batch_size=pipeline.max_batch_size,
-        exec_separated=bool(pipeline.exec_separated),
-        exec_dynamic=bool(pipeline.exec_dynamic),
-        cpu_prefetch_queue_depth=pipeline.cpu_queue_size,
-        gpu_prefetch_queue_depth=pipeline.gpu_queue_size,
-        enable_memory_stats=bool(pipeline.enable_memory_stats))
-
-
-def _no_gpu_device_id(pipeline):
-    """The device_id attr for device_id=None: keep the serialized one, which must be "no GPU"."""
-    if pipeline is not None and pipeline.device_id is not None:
-        raise ValueError("device_id=None cannot override the pipeline's device_id=%d (DALI can "
-                         "only replace a device id, not remove it): define the pipeline with "
-                         "device_id=None" % pipeline.device_id)
-    return _KEEP_SERIALIZED
+    return _pipeline.configured_settings(pipeline)
 
 
 def _check_dtypes(dtypes):

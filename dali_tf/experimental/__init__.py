@@ -6,26 +6,11 @@ which are translated into CPU generator datasets.
 """
 
 import tensorflow as tf
-from tensorflow.python.eager import context
 
-from dali_tf.dataset import DALIDataset, DatasetInputs
+from dali_tf.dataset import DALIDataset, DatasetInputs, requested_gpu
 from dali_tf.experimental._inputs import Input, resolve_inputs
 
 __all__ = ["DALIDatasetWithInputs", "Input"]
-
-
-def _requested_gpu():
-    """The GPU device of the enclosing tf.device scope, or None."""
-    if tf.executing_eagerly():
-        name = context.context().device_name or ""
-    else:
-        # Graph mode keeps the scope on the graph's device stack (no public accessor).
-        stack = tf.compat.v1.get_default_graph()._device_function_stack  # pylint: disable=protected-access
-        top = stack.peek_top_obj() if stack else None
-        name = getattr(top, "display_name", "") or ""
-    if name and tf.DeviceSpec.from_string(name).device_type == "GPU":
-        return name
-    return None
 
 
 class DALIDatasetWithInputs(DALIDataset):
@@ -52,7 +37,7 @@ class DALIDatasetWithInputs(DALIDataset):
 
     def _resolve_inputs(self, pipeline, settings):
         resolved = resolve_inputs(pipeline, self._input_datasets_arg, settings.batch_size)
-        gpu = _requested_gpu()
+        gpu = requested_gpu()
         datasets = []
         for r in resolved:
             dataset = r.dataset
