@@ -1,6 +1,6 @@
 """Throughput and memory of DALIDataset against the same DALI pipeline run raw (pipeline.run()).
 
-    bazel run //benchmarks:throughput -- --workload=jpeg,big,inputs --iterations=100 --rounds=7
+    bazel run //benchmarks:throughput -- --workload=jpeg,big,inputs --rounds=7
 
 What it measures. For each workload, the same DALI pipeline is consumed in batches on each side:
   raw      pipeline.run(), outputs turned into NumPy;
@@ -17,9 +17,11 @@ sys.executable and a hidden --_child flag), so each side's RSS is its own: a pro
 DALI and then TensorFlow would mix the two. The parent alternates the sides' order from round to
 round (raw, dali_tf, then dali_tf, raw, ...), all rounds of a workload back to back so both sides
 see the same machine load. In a child: set up (imports, pipeline or dataset, iterator), run
---warmup batches, then time --iterations batches in view mode and --iterations in copy mode (their
-order alternating from round to round too). Only the timed loops are timed: process start-up,
-imports and warm-up are not. Each child prints one JSON line; the parent aggregates.
+--warmup batches, then time N batches in view mode and N in copy mode (their order alternating
+from round to round too), where N is --iterations or, if more, enough batches for --min_seconds
+(judged from the warm-up): a 0.1 s loop of `big` gives ratios anywhere in 0.8-1.1. Only the timed
+loops are timed: process start-up, imports and warm-up are not. Each child prints one JSON line;
+the parent aggregates.
 
 Workloads, CPU only:
   jpeg    readers.file -> decoders.image -> resize(224, 224) -> crop_mirror_normalize (float HWC),
@@ -33,6 +35,13 @@ The table's columns, per workload (medians over the --rounds rounds):
   <side> samples/s view / copy   median samples/s of that side in each mode;
   <side>/raw view, copy          the median of the per-round ratios side/raw (the two sides of a
                                  ratio ran in the same round), and their spread [min-max];
+  view faults/batch              per side: the process's page faults (minor + major, getrusage)
+                                 during the view loop, per batch;
+  view CPU ms/batch              per side: the process's CPU time (user + system, all threads)
+                                 during the view loop, per batch;
+  view consumer-thread CPU       per side: the CPU time of the thread that takes the batches
+                                 (time.thread_time), per batch. On a machine whose cores DALI's
+                                 workers keep busy, this thread's time is taken from them;
   RSS steady MiB                 per side: VmRSS averaged over the timed batches (sampled after
                                  each batch from /proc/self/statm, the counter behind VmRSS);
   RSS peak MiB                   per side: VmHWM (/proc/self/status) at the end of the child,
@@ -40,10 +49,15 @@ The table's columns, per workload (medians over the --rounds rounds):
 Every child imports TensorFlow and nvidia.dali, raw DALI too (a TensorFlow program has both
 loaded), so the RSS columns compare what each side adds. The per-round lines also give each
 child's VmRSS right after its imports, which tells the libraries' share from the pipeline's.
+
+--raw_consumer_work_us=N adds N microseconds of CPU work on the consuming thread after each raw
+batch: with N near the consumer-thread CPU that dali_tf adds (TensorFlow's eager iterator), it
+tells how much of a ratio below 1 that per-batch cost explains.
 """
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,9 +69,17 @@ from absl import app, flags
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("workload", ["jpeg", "big", "inputs"], "Workloads to run: jpeg, big, inputs.")
-flags.DEFINE_integer("iterations", 50, "Timed batches per round, side and mode (view, copy).")
+flags.DEFINE_integer(
+    "iterations", 50, "Timed batches (at least) per round, side and mode (view, copy)."
+)
+flags.DEFINE_float(
+    "min_seconds",
+    2.0,
+    "Each timed loop runs at least this long: more than --iterations batches where those "
+    "take less (the batch time measured on the warm-up).",
+)
 flags.DEFINE_integer("rounds", 5, "Interleaved rounds per workload (medians are reported).")
-flags.DEFINE_integer("warmup", 10, "Batches each child runs before its timed loops.")
+flags.DEFINE_integer("warmup", 20, "Batches each child runs before its timed loops.")
 flags.DEFINE_integer("num_threads", 2, "DALI worker threads.")
 flags.DEFINE_integer("prefetch_queue_depth", 2, "DALI prefetch queue depth.")
 flags.DEFINE_integer("jpeg_files", 64, "JPEGs written for the jpeg and inputs workloads.")
@@ -67,6 +89,12 @@ flags.DEFINE_string(
     None,
     "A Python interpreter with NVIDIA's plugin (nvidia.dali.plugin.tf): if set, a "
     "third side, 'plugin', runs the dataset code with it in the same rounds.",
+)
+flags.DEFINE_integer(
+    "raw_consumer_work_us",
+    0,
+    "Microseconds of CPU work the raw side's consuming thread does after each batch (an A/B of "
+    "the consumer's per-batch cost; 0 for none).",
 )
 flags.DEFINE_integer("child_timeout", 900, "Seconds a child process may take.")
 # Internal: set by the parent on the child processes it starts.
@@ -239,7 +267,12 @@ class RawSide:
         self._pipe.build()
 
     def next_outputs(self):
-        return self._pipe.run()
+        outputs = self._pipe.run()
+        if FLAGS.raw_consumer_work_us:
+            busy_until = time.thread_time() + FLAGS.raw_consumer_work_us * 1e-6
+            while time.thread_time() < busy_until:
+                pass
+        return outputs
 
     @staticmethod
     def view(out):
@@ -319,13 +352,36 @@ class DatasetSide:
 
 
 def timed_loop(side, convert, batches, rss):
+    """Times `batches` batches: wall seconds, and meanwhile the process's page faults and CPU
+    seconds, and the CPU seconds of this (the consuming) thread alone."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    thread_start = time.thread_time()
     start = time.perf_counter()
     for _ in range(batches):
         arrays = [convert(out) for out in side.next_outputs()]
         rss.sample()
     elapsed = time.perf_counter() - start
+    thread_cpu = time.thread_time() - thread_start
+    after = resource.getrusage(resource.RUSAGE_SELF)
     del arrays
-    return elapsed
+    return {
+        "seconds": elapsed,
+        "faults": after.ru_minflt - usage.ru_minflt + after.ru_majflt - usage.ru_majflt,
+        "cpu": after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime,
+        "consumer_cpu": thread_cpu,
+    }
+
+
+def timed_batches(side):
+    """--iterations, or more where that many batches take less than --min_seconds (measured on
+    the warm-up): short loops are at the mercy of the scheduler's and the machine's noise."""
+    start = time.perf_counter()
+    for _ in range(FLAGS.warmup):
+        side.next_outputs()
+    per_batch = (time.perf_counter() - start) / max(FLAGS.warmup, 1)
+    if FLAGS.warmup == 0 or per_batch <= 0:
+        return FLAGS.iterations
+    return max(FLAGS.iterations, int(FLAGS.min_seconds / per_batch) + 1)
 
 
 def run_child(name):
@@ -344,20 +400,26 @@ def run_child(name):
         side = RawSide(workload, FLAGS.data_dir)
     else:
         side = DatasetSide(workload, FLAGS.data_dir, name)
-    for _ in range(FLAGS.warmup):
-        side.next_outputs()
+    batches = timed_batches(side)
     view_is_view, copy_is_copy, batch = side.check(side.next_outputs())
     rss = RssSampler()
     modes = ["copy", "view"] if FLAGS._copy_first else ["view", "copy"]  # pylint: disable=protected-access
-    rates = {}
+    rates, per_batch = {}, {}
     for mode in modes:
-        elapsed = timed_loop(side, getattr(side, mode), FLAGS.iterations, rss)
-        rates[mode] = FLAGS.iterations * batch_size / elapsed
+        t = timed_loop(side, getattr(side, mode), batches, rss)
+        rates[mode] = batches * batch_size / t["seconds"]
+        per_batch[mode] = {
+            "faults": t["faults"] / batches,
+            "cpu_ms": 1000 * t["cpu"] / batches,
+            "consumer_cpu_ms": 1000 * t["consumer_cpu"] / batches,
+        }
     result = {
         "side": name,
         "workload": workload,
         "view": rates["view"],
         "copy": rates["copy"],
+        "batches": batches,
+        "per_batch": per_batch,
         "rss_steady_mib": rss.mean_mib(),
         "rss_peak_mib": status_mib("VmHWM"),
         "rss_imports_mib": rss_imports,
@@ -410,6 +472,8 @@ def spawn_child(side, workload, data_dir, copy_first, plugin_python):
         "--data_dir=" + data_dir,
         "--iterations=%d" % FLAGS.iterations,
         "--warmup=%d" % FLAGS.warmup,
+        "--min_seconds=%g" % FLAGS.min_seconds,
+        "--raw_consumer_work_us=%d" % FLAGS.raw_consumer_work_us,
         "--num_threads=%d" % FLAGS.num_threads,
         "--prefetch_queue_depth=%d" % FLAGS.prefetch_queue_depth,
         "--_copy_first" if copy_first else "--no_copy_first",
@@ -455,15 +519,20 @@ def measure(workload, sides, data_dir, plugin_python):
             r = spawn_child(side, workload, data_dir, copy_first, plugin_python)
             results[side] = r
             log(
-                "  %s round %d/%d %-7s view %9.1f  copy %9.1f samples/s  RSS imports %5.0f "
+                "  %s round %d/%d %-7s %d batches  view %9.1f  copy %9.1f samples/s  per view "
+                "batch: %5.0f faults, CPU %6.3f ms (consumer thread %6.3f)  RSS imports %5.0f "
                 "steady %6.0f peak %6.0f MiB  batch %s%s"
                 % (
                     workload,
                     round_index + 1,
                     FLAGS.rounds,
                     SIDE_LABELS[side],
+                    r["batches"],
                     r["view"],
                     r["copy"],
+                    r["per_batch"]["view"]["faults"],
+                    r["per_batch"]["view"]["cpu_ms"],
+                    r["per_batch"]["view"]["consumer_cpu_ms"],
                     r["rss_imports_mib"],
                     r["rss_steady_mib"],
                     r["rss_peak_mib"],
@@ -493,6 +562,16 @@ def summarize(workload, sides, per_round):
     row += ["%.0f / %.0f" % (med(s, "view"), med(s, "copy")) for s in sides]
     for s in sides[1:]:
         row += [ratio(s, "view"), ratio(s, "copy")]
+
+    def per_batch(key, fmt):
+        return " / ".join(
+            fmt % statistics.median(r[s]["per_batch"]["view"][key] for r in per_round)
+            for s in sides
+        )
+
+    row.append(per_batch("faults", "%.0f"))
+    row.append(per_batch("cpu_ms", "%.2f"))
+    row.append(per_batch("consumer_cpu_ms", "%.3f"))
     row.append(" / ".join("%.0f" % med(s, "rss_steady_mib") for s in sides))
     row.append(" / ".join("%.0f" % med(s, "rss_peak_mib") for s in sides))
     suspect = [
@@ -509,7 +588,13 @@ def print_table(sides, rows):
     header = ["workload"] + ["%s samples/s view / copy" % l for l in labels]
     for l in labels[1:]:
         header += ["%s/raw view (median [min-max])" % l, "%s/raw copy (median [min-max])" % l]
-    header += ["RSS steady MiB %s" % " / ".join(labels), "RSS peak MiB %s" % " / ".join(labels)]
+    header += [
+        "view faults/batch %s" % " / ".join(labels),
+        "view CPU ms/batch %s" % " / ".join(labels),
+        "view consumer-thread CPU ms/batch %s" % " / ".join(labels),
+        "RSS steady MiB %s" % " / ".join(labels),
+        "RSS peak MiB %s" % " / ".join(labels),
+    ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
 
     def line(cells):
@@ -533,8 +618,9 @@ def run_parent():
         check_plugin_python(plugin_python)
         sides.append("plugin")
     log(
-        "%d rounds x %d timed batches per side and mode (view, copy), %d warm-up batches, one "
-        "fresh process per side and round" % (FLAGS.rounds, FLAGS.iterations, FLAGS.warmup)
+        "%d rounds x at least %d timed batches and %gs per side and mode (view, copy), %d warm-up "
+        "batches, one fresh process per side and round"
+        % (FLAGS.rounds, FLAGS.iterations, FLAGS.min_seconds, FLAGS.warmup)
     )
     rows, suspects = [], {}
     with tempfile.TemporaryDirectory() as tmp:
