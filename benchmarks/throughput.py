@@ -612,6 +612,8 @@ def run_parent():
         sys.exit("Unknown workload(s) %s; choose from %s" % (sorted(unknown), sorted(WORKLOADS)))
     if FLAGS.rounds < 1 or FLAGS.iterations < 1 or FLAGS.warmup < 0:
         sys.exit("--rounds and --iterations must be >= 1, --warmup >= 0")
+    if FLAGS.min_seconds < 0 or FLAGS.raw_consumer_work_us < 0:
+        sys.exit("--min_seconds and --raw_consumer_work_us must be >= 0")
     plugin_python = from_working_directory(FLAGS.plugin_python)
     sides = ["raw", "dataset"]
     if plugin_python:
