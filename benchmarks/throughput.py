@@ -131,16 +131,23 @@ def write_jpegs(root, count):
             f.write(tf.io.encode_jpeg(pixels, quality=90).numpy())
 
 
-def jpeg_pipeline(file_root):
-    from nvidia.dali import fn, pipeline_def, types
+def workload_pipeline_def(workload):
+    """@pipeline_def with the settings every workload's pipeline shares (CPU only)."""
+    from nvidia.dali import pipeline_def
 
-    @pipeline_def(
-        batch_size=WORKLOADS["jpeg"],
+    return pipeline_def(
+        batch_size=WORKLOADS[workload],
         num_threads=FLAGS.num_threads,
         device_id=None,
         seed=1,
         prefetch_queue_depth=FLAGS.prefetch_queue_depth,
     )
+
+
+def jpeg_pipeline(file_root):
+    from nvidia.dali import fn, types
+
+    @workload_pipeline_def("jpeg")
     def pipe():
         jpegs, _ = fn.readers.file(file_root=file_root, random_shuffle=True, name="Reader")
         images = fn.decoders.image(jpegs)
@@ -157,15 +164,9 @@ def jpeg_pipeline(file_root):
 
 
 def big_pipeline():
-    from nvidia.dali import fn, pipeline_def, types
+    from nvidia.dali import fn, types
 
-    @pipeline_def(
-        batch_size=WORKLOADS["big"],
-        num_threads=FLAGS.num_threads,
-        device_id=None,
-        seed=1,
-        prefetch_queue_depth=FLAGS.prefetch_queue_depth,
-    )
+    @workload_pipeline_def("big")
     def pipe():
         # One random value per sample, broadcast: a fill is as little compute as a batch gets.
         return fn.full(fn.random.uniform(range=[0.0, 1.0], dtype=types.FLOAT), shape=[224, 224, 3])
@@ -175,15 +176,9 @@ def big_pipeline():
 
 def inputs_pipeline(source=None):
     """Decodes encoded JPEGs given per sample: from `source` (raw) or from TensorFlow."""
-    from nvidia.dali import fn, pipeline_def
+    from nvidia.dali import fn
 
-    @pipeline_def(
-        batch_size=WORKLOADS["inputs"],
-        num_threads=FLAGS.num_threads,
-        device_id=None,
-        seed=1,
-        prefetch_queue_depth=FLAGS.prefetch_queue_depth,
-    )
+    @workload_pipeline_def("inputs")
     def pipe():
         encoded = fn.external_source(name="encoded", source=source, batch=False)
         return fn.resize(fn.decoders.image(encoded), size=(300, 500))

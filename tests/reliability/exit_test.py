@@ -4,41 +4,27 @@ inside a source= callback. Each case runs in a fresh interpreter that prints the
 ended; the exit time is from then until the process is gone (Python's own finalization, a second
 or two on a loaded machine, included)."""
 
-import subprocess
-import sys
 import textwrap
 import time
 
-import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def
 
 import dali_tf
-from tests.common.fault_utils import child_env
+from tests.common.fault_utils import run_isolated
 
 END_MARK = "script ended at "
 
 
 def exit_seconds(script, timeout):
-    """Runs `script` in a fresh interpreter; returns (its stdout, seconds from the end of the
-    script to the end of the process). Fails on a crash, or if it is still running after
-    `timeout` s."""
+    """Runs `script` in a fresh interpreter (run_isolated); returns (its stdout, seconds from the
+    end of the script to the end of the process)."""
     script = textwrap.dedent(script) + "\nprint(%r + repr(time.time()), flush=True)\n" % END_MARK
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            env=child_env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail("still running %d s after it started (a hang at exit)" % timeout)
+    stdout = run_isolated(script, timeout=timeout)
     gone = time.time()
-    assert result.returncode == 0, "exit code %d:\n%s" % (result.returncode, result.stderr[-3000:])
-    ended = [line for line in result.stdout.splitlines() if line.startswith(END_MARK)]
-    assert ended, "the script did not run to its end:\n%s" % result.stdout
-    return result.stdout, gone - float(ended[-1][len(END_MARK) :])
+    ended = [line for line in stdout.splitlines() if line.startswith(END_MARK)]
+    assert ended, "the script did not run to its end:\n%s" % stdout
+    return stdout, gone - float(ended[-1][len(END_MARK) :])
 
 
 # Iterators of every way a DALIDatasetWithInputs iteration ends badly, kept alive until exit as
