@@ -8,6 +8,7 @@ explicitly overrides it (NVIDIA's plugin has its own defaults, which silently wi
 
 import dataclasses
 import re
+import warnings
 from typing import Optional
 
 from nvidia.dali import pipeline as _dali_pipeline
@@ -18,6 +19,11 @@ CPU_ONLY_DEVICE_ID = _dali_types.CPU_ONLY_DEVICE_ID
 
 # The default of the integer arguments: "as configured on the pipeline".
 FROM_PIPELINE = -1
+
+# What a pipeline may leave unset and still run (``@pipeline_def`` without num_threads, as NVIDIA's
+# MNIST notebooks write it): NVIDIA's plugin then runs it with its own default, and code written
+# for it relies on that. (A pipeline without a batch size cannot even be serialized.)
+UNSET_PIPELINE_DEFAULTS = dict(num_threads=4)
 
 
 def check_pipeline(pipe, what="pipeline"):
@@ -49,10 +55,16 @@ def serialize_pipeline(pipe):
 
 
 def configured_settings(pipe):
-    """What the pipeline object was configured with, under the names of the ops' attributes."""
+    """What the pipeline object was configured with, under the names of the ops' attributes;
+    a setting it leaves unset (None, or DALI's -1) has NVIDIA's plugin's default
+    (UNSET_PIPELINE_DEFAULTS)."""
+
+    def or_default(name, value):
+        return UNSET_PIPELINE_DEFAULTS[name] if value is None or value == -1 else value
+
     return dict(
         batch_size=pipe.max_batch_size,
-        num_threads=pipe.num_threads,
+        num_threads=or_default("num_threads", pipe.num_threads),
         device_id=pipe.device_id,  # None: CPU only
         exec_separated=bool(pipe.exec_separated),
         exec_dynamic=bool(pipe.exec_dynamic),
@@ -126,18 +138,18 @@ class PipelineSettings:
                 "pipeline, got %r" % (device_id,)
             )
 
-        cpu_depth, gpu_depth, separated_queues_given = queue_depths(
-            prefetch_queue_depth,
-            cpu_prefetch_queue_depth,
-            gpu_prefetch_queue_depth,
-            configured["cpu_prefetch_queue_depth"],
-            configured["gpu_prefetch_queue_depth"],
-        )
-
         # As DALI's Pipeline does: separate CPU/GPU queue sizes select the separated executor,
         # which the dynamic executor is not.
         if exec_separated is None:
-            exec_separated = separated_queues_given or configured["exec_separated"]
+            exec_separated = isinstance(prefetch_queue_depth, dict) or configured["exec_separated"]
+        cpu_depth, gpu_depth = queue_depths(
+            prefetch_queue_depth,
+            cpu_prefetch_queue_depth,
+            gpu_prefetch_queue_depth,
+            exec_separated,
+            configured["cpu_prefetch_queue_depth"],
+            configured["gpu_prefetch_queue_depth"],
+        )
         if exec_dynamic is None:
             exec_dynamic = configured["exec_dynamic"] and not (
                 exec_separated and not configured["exec_separated"]
@@ -180,15 +192,19 @@ def queue_depths(
     prefetch_queue_depth,
     cpu_prefetch_queue_depth,
     gpu_prefetch_queue_depth,
+    exec_separated,
     default_cpu,
     default_gpu,
 ):
-    """(cpu depth, gpu depth, whether separate queue sizes were given) as DALI's Pipeline reads
-    ``prefetch_queue_depth``: an int for both queues, or ``{"cpu_size": n, "gpu_size": m}``.
-    The explicit per-queue arguments win; unset ones take the defaults."""
+    """(cpu depth, gpu depth) as NVIDIA's plugin reads its three queue arguments.
+
+    ``prefetch_queue_depth`` is an int (both queues) or ``{"cpu_size": n, "gpu_size": m}``, as
+    in DALI's Pipeline; unset, the defaults (the pipeline's) stay. The per-queue arguments set
+    the queues of the separated executor; without it DALI has one queue, whose depth is
+    ``prefetch_queue_depth``, and a per-queue argument that disagrees is ignored with a warning.
+    """
     cpu_depth, gpu_depth = default_cpu, default_gpu
-    separated = isinstance(prefetch_queue_depth, dict)
-    if separated:
+    if isinstance(prefetch_queue_depth, dict):
         unknown = set(prefetch_queue_depth) - {"cpu_size", "gpu_size"}
         if unknown or len(prefetch_queue_depth) != 2:
             raise ValueError(
@@ -199,13 +215,28 @@ def queue_depths(
         gpu_depth = prefetch_queue_depth["gpu_size"]
     elif prefetch_queue_depth is not None:
         cpu_depth = gpu_depth = prefetch_queue_depth
-    if cpu_prefetch_queue_depth is not None:
-        cpu_depth = cpu_prefetch_queue_depth
-    if gpu_prefetch_queue_depth is not None:
-        gpu_depth = gpu_prefetch_queue_depth
+    for name, value, depth in (
+        ("cpu_prefetch_queue_depth", cpu_prefetch_queue_depth, cpu_depth),
+        ("gpu_prefetch_queue_depth", gpu_prefetch_queue_depth, gpu_depth),
+    ):
+        if value is None or value == depth:
+            continue
+        if not exec_separated:
+            warnings.warn(
+                "%s=%r is ignored: it sets a queue of the separated executor "
+                "(exec_separated=True), and this pipeline has one queue of depth %r "
+                "(prefetch_queue_depth)" % (name, value, depth),
+                stacklevel=4,
+            )
+        elif name.startswith("cpu"):
+            cpu_depth = value
+        else:
+            gpu_depth = value
+    if not exec_separated:
+        gpu_depth = cpu_depth
     check_positive_int("cpu prefetch queue depth", cpu_depth)
     check_positive_int("gpu prefetch queue depth", gpu_depth)
-    return cpu_depth, gpu_depth, separated
+    return cpu_depth, gpu_depth
 
 
 def is_int(value):

@@ -51,12 +51,15 @@ def dali(
     Args:
       pipeline: an ``nvidia.dali`` Pipeline, serialized here; or give ``serialized_pipeline``.
       serialized_pipeline: ``pipe.serialize()`` bytes.
-      sparse: optional list of bools, one per pipeline output (default: all dense).
+      sparse: optional list of bools, one per pipeline output (default: all dense); outputs
+        past its end are dense.
       shapes: one shape per pipeline output, of the whole batch (batch dimension first);
-        ``None`` entries/dimensions are unknown. A dense output's declared shape may differ
-        from DALI's by dimensions of size 1 (it is then reshaped to it). For a sparse output the
-        shape is a hint: its dense (padded) shape is checked when its full rank is given, and
-        short forms such as ``(B,)`` or ``()`` mean "not declared".
+        ``None`` entries/dimensions are unknown, and so are ``()`` (as NVIDIA's plugin reads it:
+        ``shapes=[(B, 3, 224, 224), ()]``) and outputs past the end of the list. A dense
+        output's declared shape may differ from DALI's by dimensions of size 1 (it is then
+        reshaped to it). For a sparse output the shape is a hint: its dense (padded) shape is
+        checked when its full rank is given, and short forms such as ``(B,)`` or ``()`` mean
+        "not declared".
       dtypes: one per pipeline output: float16, float32, uint8, int16, int32 or int64.
       batch_size: -1: the pipeline object's batch size, or (serialized pipeline) the first
         dimension declared for a dense output.
@@ -101,17 +104,18 @@ def dali(
                 "serialized_pipeline must be the non-empty bytes of "
                 "pipe.serialize(), got %r" % (type(serialized_pipeline).__name__,)
             )
-        if batch_size == _KEEP_SERIALIZED:  # the op infers it from the shapes
-            _check_batch_size_inferable(shapes, sparse)
-        cpu_depth, gpu_depth, separated = _pipeline.queue_depths(
+        if exec_separated is None:
+            exec_separated = isinstance(prefetch_queue_depth, dict)
+        cpu_depth, gpu_depth = _pipeline.queue_depths(
             prefetch_queue_depth,
             cpu_prefetch_queue_depth,
             gpu_prefetch_queue_depth,
+            exec_separated,
             _OP_DEFAULTS["cpu_prefetch_queue_depth"],
             _OP_DEFAULTS["gpu_prefetch_queue_depth"],
         )
         given = dict(
-            exec_separated=separated if exec_separated is None else exec_separated,
+            exec_separated=exec_separated,
             exec_dynamic=exec_dynamic,
             enable_memory_stats=enable_memory_stats,
         )
@@ -158,12 +162,14 @@ def _check_dtypes(dtypes):
 
 
 def _check_shapes(shapes, num_outputs):
+    """One TensorShape per pipeline output. As in NVIDIA's plugin, a list shorter than dtypes
+    leaves the other outputs' shapes unknown (the op reads a rank-0 shape, ``()``, as unknown)."""
     if not isinstance(shapes, (list, tuple)):
         raise ValueError("shapes must be a list, one shape per pipeline output, got %r" % (shapes,))
-    if len(shapes) != num_outputs:
+    if len(shapes) > num_outputs:
         raise ValueError(
-            "shapes has %d entries but dtypes has %d: give one shape and one dtype "
-            "per pipeline output" % (len(shapes), num_outputs)
+            "shapes has %d entries but dtypes has %d: give at most one shape per dtype "
+            "(one dtype per pipeline output)" % (len(shapes), num_outputs)
         )
     checked = []
     for i, shape in enumerate(shapes):
@@ -171,28 +177,20 @@ def _check_shapes(shapes, num_outputs):
             checked.append(tf.TensorShape(shape))
         except (TypeError, ValueError) as e:
             raise ValueError("shapes[%d] is not a shape: %r (%s)" % (i, shape, e)) from e
-    return checked
+    return checked + [tf.TensorShape(None)] * (num_outputs - len(checked))
 
 
 def _check_sparse(sparse, num_outputs):
-    if sparse is None or (isinstance(sparse, (list, tuple)) and not sparse):
+    """One bool per pipeline output, or [] (all dense). As in NVIDIA's plugin, a list shorter
+    than dtypes leaves the other outputs dense."""
+    if sparse is None or (isinstance(sparse, (list, tuple)) and not any(sparse)):
         return []
-    if not isinstance(sparse, (list, tuple)) or len(sparse) != num_outputs:
+    if not isinstance(sparse, (list, tuple)) or len(sparse) > num_outputs:
         raise ValueError(
-            "sparse must have one bool per pipeline output (%d), got %r" % (num_outputs, sparse)
+            "sparse must have at most one bool per pipeline output (%d), got %r"
+            % (num_outputs, sparse)
         )
-    return [bool(s) for s in sparse]
-
-
-def _check_batch_size_inferable(shapes, sparse):
-    for i, shape in enumerate(shapes):
-        dense = not sparse or not sparse[i]
-        if dense and shape.rank and shape[0] is not None:
-            return
-    raise ValueError(
-        "batch_size could not be inferred: pass batch_size, or declare the batch "
-        "(first) dimension of a dense output in shapes"
-    )
+    return [bool(s) for s in sparse] + [False] * (num_outputs - len(sparse))
 
 
 def _expand_for_op(dtypes, shapes, sparse):

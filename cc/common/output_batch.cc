@@ -93,10 +93,15 @@ absl::Status CheckOutputDtype(const OutputBatch& batch, int output_index,
                      DaliTypeName(batch.dtype), ", which TensorFlow cannot represent"));
   }
   if (actual != expected) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Output ", output_index, " of the DALI pipeline has type ",
-        tensorflow::DataTypeString(actual), " but ", tensorflow::DataTypeString(expected),
-        " was declared for it in dtypes/output_dtypes"));
+    // NVIDIA's plugin reinterprets the bytes here (a float 1.0 declared int32 arrives as
+    // 1065353216): silent wrong data, so this stays an error that says how to get either type.
+    const std::string got = TfTypeName(actual);
+    const std::string want = TfTypeName(expected);
+    return absl::InvalidArgumentError(
+        absl::StrCat("Output ", output_index, " of the DALI pipeline has type ", got, " but ", want,
+                     " was declared for it in dtypes/output_dtypes. Declare tf.", got,
+                     " for it, or convert it in the pipeline: fn.cast(output, dtype=",
+                     DaliPythonTypeName(expected), ")"));
   }
   return absl::OkStatus();
 }

@@ -28,28 +28,35 @@ using tensorflow::TensorShape;
 using tensorflow::shape_inference::InferenceContext;
 using tensorflow::shape_inference::ShapeHandle;
 
-// Dense outputs have their declared shapes; a sparse output's three tensors have the rank its
-// declared shape gives, or an unknown one.
+// Dense outputs have their declared shapes (DeclaredShapes: rank 0 or missing is unknown); a
+// sparse output's three tensors have the rank its declared shape gives, or an unknown one. The
+// attributes are checked here too, so that a bad combination fails when the op is created.
 absl::Status DaliShapeFn(InferenceContext* c) {
   std::vector<tensorflow::PartialTensorShape> shapes;
   tensorflow::DataTypeVector dtypes;
   std::vector<bool> sparse;
-  TF_RETURN_IF_ERROR(c->GetAttr("shapes", &shapes));
-  TF_RETURN_IF_ERROR(c->GetAttr("dtypes", &dtypes));
-  TF_RETURN_IF_ERROR(c->GetAttr("sparse", &sparse));
+  int batch_size = kKeepSerialized;
+  TF_RETURN_IF_ERROR(c->GetAttr(LegacyOpConfig::kShapes, &shapes));
+  TF_RETURN_IF_ERROR(c->GetAttr(LegacyOpConfig::kDtypes, &dtypes));
+  TF_RETURN_IF_ERROR(c->GetAttr(LegacyOpConfig::kSparse, &sparse));
+  TF_RETURN_IF_ERROR(c->GetAttr(PipelineOptions::kBatchSize, &batch_size));
   std::vector<PlannedOutput> plan;
   TF_RETURN_IF_ERROR(PlanOutputs(dtypes, shapes.size(), sparse, &plan));
+  const std::vector<tensorflow::PartialTensorShape> declared =
+      DeclaredShapes(shapes, dtypes.size());
+  if (batch_size == kKeepSerialized)
+    TF_RETURN_IF_ERROR(InferBatchSize(plan, declared, &batch_size));
 
-  std::vector<ShapeHandle> outputs(shapes.size());
-  for (size_t slot = 0; slot < shapes.size(); ++slot) {
-    TF_RETURN_IF_ERROR(c->MakeShapeFromPartialTensorShape(shapes[slot], &outputs[slot]));
+  std::vector<ShapeHandle> outputs(declared.size());
+  for (size_t slot = 0; slot < declared.size(); ++slot) {
+    TF_RETURN_IF_ERROR(c->MakeShapeFromPartialTensorShape(declared[slot], &outputs[slot]));
   }
   for (const PlannedOutput& output : plan) {
     if (!output.sparse) continue;
     // A sparse output's declared shapes are hints (NVIDIA's plugin passes (B, 1), (B,) and ()
     // there): only the rank its dense_shape declares counts. Indices are [N, rank], values [N].
     ShapeHandle& dense_shape = outputs[output.dense_shape_slot()];
-    if (shapes[output.dense_shape_slot()].dims() != 1) dense_shape = c->Vector(c->UnknownDim());
+    if (declared[output.dense_shape_slot()].dims() != 1) dense_shape = c->Vector(c->UnknownDim());
     outputs[output.first_slot] = c->Matrix(c->UnknownDim(), c->Dim(dense_shape, 0));
     outputs[output.values_slot()] = c->Vector(c->UnknownDim());
   }
@@ -107,7 +114,9 @@ REGISTER_OP("Dali")
 Runs a serialized DALI pipeline; each call yields the next batch of every pipeline output.
 A dense output produces one tensor; a sparse output (sparse[i] true) produces three in place:
 indices (int64 [N, ndim], sample index first), values ([N]) and dense_shape (int64 [ndim]).
-dtypes and shapes have one entry per produced tensor, sparse one per pipeline output.
+dtypes and shapes have one entry per produced tensor, sparse one per pipeline output. As in
+NVIDIA's plugin, sparse may be shorter (the other outputs are dense), shapes may be shorter (the
+other tensors have unknown shapes), and a shape of rank 0, `()`, is unknown.
 num_threads, device_id, batch_size and the queue depths: -1 keeps the serialized value, except
 batch_size, which is then inferred from the first dimension declared for a dense output.
 )doc");
