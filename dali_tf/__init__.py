@@ -18,7 +18,7 @@ from dali_tf._compat import (
 )
 from dali_tf._pipeline import serialize_pipeline
 from dali_tf.dataset import DALIDataset, dataset_options
-from dali_tf.distribute import distributed_dataset
+from dali_tf.distribute import distributed_dataset, worker_barrier
 from dali_tf.legacy import DALIIterator, DALIIteratorWrapper, DALIRawIterator, dali
 
 __version__ = "0.1.0"
@@ -36,4 +36,5 @@ __all__ = [
     "distributed_dataset",
     "experimental",
     "serialize_pipeline",
+    "worker_barrier",
 ]

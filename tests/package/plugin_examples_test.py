@@ -89,9 +89,7 @@ def test_tensorflow_dataset_notebook_keras_and_tf1_session(jpeg_dir):
             tf.keras.layers.Dense(NUM_CLASSES, activation="softmax"),
         ]
     )
-    model.compile(
-        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(mnist_set, epochs=2, steps_per_epoch=3, verbose=0)
     assert len(history.history["loss"]) == 2
     assert all(np.isfinite(history.history["loss"]))
@@ -248,7 +246,9 @@ def test_sparse_tensor_notebook(tmp_path):
             ).numpy()
             assert dense.shape[0] == BATCH_SIZE
             for k, sample in enumerate(samples):
-                np.testing.assert_array_equal(dense[k][tuple(slice(n) for n in sample.shape)], sample)
+                np.testing.assert_array_equal(
+                    dense[k][tuple(slice(n) for n in sample.shape)], sample
+                )
             assert sparse.values.size == sum(s.size for s in samples)
 
 
