@@ -10,7 +10,7 @@
 The plugin library is loaded on first use (see ``dali_tf._loader``).
 """
 
-from dali_tf import experimental
+from dali_tf import _gpu_memory, experimental
 from dali_tf._compat import (
     dataset_compatible_tensorflow,
     dataset_distributed_compatible_tensorflow,
@@ -22,6 +22,9 @@ from dali_tf.distribute import distributed_dataset, worker_barrier
 from dali_tf.legacy import DALIIterator, DALIIteratorWrapper, DALIRawIterator, dali
 
 __version__ = "0.1.0"
+
+# Before TensorFlow starts its GPUs, so that DALI can allocate GPU memory too (see _gpu_memory).
+_gpu_memory.allow_growth()
 
 __all__ = [
     "DALIDataset",

@@ -14,8 +14,13 @@ from typing import Optional
 from nvidia.dali import pipeline as _dali_pipeline
 from nvidia.dali import types as _dali_types
 
-# DALI's device id of a pipeline that uses no GPU (device_id=None in Python).
+# DALI's device id of a pipeline that uses no GPU (``types.CPU_ONLY_DEVICE_ID``).
 CPU_ONLY_DEVICE_ID = _dali_types.CPU_ONLY_DEVICE_ID
+
+# The ops' device_id for a pipeline that leaves its device unset (``device_id=None``, DALI 2.4's
+# default: "the current CUDA device, if the pipeline needs one"): an op placed on a GPU runs it on
+# that GPU, an op on the CPU leaves it to DALI (cc/common/pipeline_options.h, kDeviceOfPlacement).
+DEVICE_OF_PLACEMENT = -2
 
 # The default of the integer arguments: "as configured on the pipeline".
 FROM_PIPELINE = -1
@@ -65,13 +70,20 @@ def configured_settings(pipe):
     return dict(
         batch_size=pipe.max_batch_size,
         num_threads=or_default("num_threads", pipe.num_threads),
-        device_id=pipe.device_id,  # None: CPU only
+        device_id=pipeline_device(pipe),
         exec_separated=bool(pipe.exec_separated),
         exec_dynamic=bool(pipe.exec_dynamic),
         cpu_prefetch_queue_depth=pipe.cpu_queue_size,
         gpu_prefetch_queue_depth=pipe.gpu_queue_size,
         enable_memory_stats=bool(pipe.enable_memory_stats),
     )
+
+
+def pipeline_device(pipe):
+    """The pipeline's own device_id: None when unset (DALI 2.4's default), CPU_ONLY_DEVICE_ID when
+    it was defined CPU-only, or a CUDA ordinal. (DALI's ``device_id`` property says None for
+    both of the first two.)"""
+    return pipe._device_id  # pylint: disable=protected-access
 
 
 def require_cpu_only(pipe):
@@ -92,7 +104,7 @@ class PipelineSettings:
     serialized: bytes
     batch_size: int
     num_threads: int
-    device_id: int  # CPU_ONLY_DEVICE_ID for a CPU-only pipeline
+    device_id: int  # a CUDA ordinal, CPU_ONLY_DEVICE_ID or DEVICE_OF_PLACEMENT
     exec_separated: bool
     exec_dynamic: bool
     cpu_prefetch_queue_depth: int
@@ -129,7 +141,9 @@ class PipelineSettings:
         check_positive_int("num_threads", num_threads)
         if device_id == FROM_PIPELINE:
             device_id = configured["device_id"]
-        if device_id is None or device_id == CPU_ONLY_DEVICE_ID:
+            if device_id is None:  # unset: the GPU the op is placed on, if any
+                device_id = DEVICE_OF_PLACEMENT
+        elif device_id is None or device_id == CPU_ONLY_DEVICE_ID:  # the plugin's "CPU only"
             require_cpu_only(pipeline)
             device_id = CPU_ONLY_DEVICE_ID
         elif not is_int(device_id) or device_id < 0:

@@ -13,9 +13,6 @@ import tensorflow as tf
 
 from dali_tf import _dtypes, _loader, _pipeline
 
-# The op's attrs use -1 for "as serialized in the pipeline".
-_KEEP_SERIALIZED = -1
-
 # Op defaults of the attrs that a pipeline object supplies when one is given.
 _OP_DEFAULTS = dict(
     exec_separated=False,
@@ -68,8 +65,10 @@ def dali(
       exec_dynamic, exec_separated, gpu_prefetch_queue_depth, cpu_prefetch_queue_depth,
         enable_memory_stats: ``None`` takes them from ``pipeline`` when given, otherwise the op's
         defaults (False, False, 2, 2, False).
-      num_threads, device_id: -1 keeps the pipeline's setting. ``device_id=None`` (no GPU) needs
-        a pipeline defined with ``device_id=None``: DALI cannot take a serialized device away.
+      num_threads, device_id: -1 keeps the pipeline's setting. A pipeline that leaves its device
+        unset runs on the GPU the op is placed on (``tf.device('/gpu:N')``), or as DALI decides on
+        the CPU; one on another GPU than the op's is an error. ``device_id=None`` means CPU only,
+        for a pipeline without GPU operators: DALI cannot take a GPU away from a pipeline.
       name: name of the op in the graph.
 
     Returns:
@@ -95,9 +94,6 @@ def dali(
             enable_memory_stats=enable_memory_stats,
         )
         attrs = settings.op_attrs()
-        # A CPU-only pipeline keeps its serialized "no GPU" (the op takes no other value).
-        if settings.device_id == _pipeline.CPU_ONLY_DEVICE_ID:
-            attrs["device_id"] = _KEEP_SERIALIZED
     else:
         if not isinstance(serialized_pipeline, (bytes, str)) or not serialized_pipeline:
             raise TypeError(
@@ -123,7 +119,7 @@ def dali(
             serialized_pipeline=serialized_pipeline,
             batch_size=batch_size,
             num_threads=num_threads,
-            device_id=_KEEP_SERIALIZED if device_id is None else device_id,
+            device_id=_pipeline.CPU_ONLY_DEVICE_ID if device_id is None else device_id,
             cpu_prefetch_queue_depth=cpu_depth,
             gpu_prefetch_queue_depth=gpu_depth,
             **{key: _OP_DEFAULTS[key] if value is None else value for key, value in given.items()},

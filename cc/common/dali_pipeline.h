@@ -38,6 +38,8 @@ class DaliPipeline {
   absl::Status Prefetch();
   absl::Status Run();
   absl::Status PopOutputs(OutputsHandle* outputs);
+  // Pops outputs that are ready on `stream` (no host wait): the dynamic executor only.
+  absl::Status PopOutputsOn(cudaStream_t stream, OutputsHandle* outputs);
   // A new reference to output `index` of a popped output set.
   absl::Status GetOutput(daliPipelineOutputs_h outputs, int index, TensorListHandle* out) const;
 

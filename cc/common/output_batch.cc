@@ -212,6 +212,77 @@ absl::Status CopyBatch(const OutputBatch& batch, void* dst, daliBufferPlacement_
   return absl::OkStatus();
 }
 
+GpuCopies::GpuCopies(const TensorPlacement& placement, bool sources_outlive_pop)
+    : placement_(placement),
+      sources_outlive_pop_(sources_outlive_pop),
+      host_wait_(!sources_outlive_pop) {}
+
+GpuCopies::~GpuCopies() {
+  if (!host_wait_) return;
+  for (TensorListHandle& source : sources_) source.release();
+  if (!host_values_.empty() && !sources_.empty()) {
+    new std::deque<std::vector<int64_t>>(std::move(host_values_));  // see the header
+  }
+}
+
+absl::Status GpuCopies::CopyBatch(const OutputBatch& batch, const TensorListHandle& list,
+                                  void* dst) {
+  const bool on_this_gpu = batch.placement.device_type == DALI_STORAGE_GPU &&
+                           batch.placement.device_id == placement_.gpu_id;
+  if (!on_this_gpu) host_wait_ = true;
+  if (on_this_gpu && sources_outlive_pop_) {
+    // DALI releases the buffer in this stream's order: after the copy below. The outputs are
+    // ready on it already (popped for it, or for any stream), so nothing to wait for here.
+    DALI_TF_RETURN_IF_ERROR(daliTensorListSetStream(list.get(), &placement_.stream, false),
+                            "Could not order a DALI output on TensorFlow's GPU stream");
+  }
+  if (batch.num_samples == 0) return absl::OkStatus();
+  Pending copy{list, dst};
+  if (held_) TF_RETURN_IF_ERROR(Issue(std::move(*held_), /*synchronous=*/false));
+  held_ = std::move(copy);
+  return absl::OkStatus();
+}
+
+absl::Status GpuCopies::CopyHost(std::vector<int64_t> values, void* dst) {
+  if (values.empty()) return absl::OkStatus();
+  host_wait_ = true;
+  host_values_.push_back(std::move(values));
+  const std::vector<int64_t>& kept = host_values_.back();
+  // A one-sample byte list borrowing the values (no deleter: they live until Finish).
+  Pending copy;
+  copy.dst = dst;
+  DALI_TF_RETURN_IF_ERROR(daliTensorListCreate(copy.source.out(), HostPlacement()),
+                          "Could not create a DALI tensor list for a host-to-device copy");
+  const int64_t bytes = static_cast<int64_t>(kept.size() * sizeof(int64_t));
+  DALI_TF_RETURN_IF_ERROR(
+      daliTensorListAttachBuffer(copy.source.get(), 1, 1, &bytes, DALI_UINT8, "",
+                                 const_cast<int64_t*>(kept.data()), nullptr, daliDeleter_t{}),
+      "Could not wrap a host buffer for a host-to-device copy");
+  if (held_) TF_RETURN_IF_ERROR(Issue(std::move(*held_), /*synchronous=*/false));
+  held_ = std::move(copy);
+  return absl::OkStatus();
+}
+
+absl::Status GpuCopies::Issue(Pending copy, bool synchronous) {
+  DALI_TF_RETURN_IF_ERROR(
+      daliTensorListCopyOut(copy.source.get(), copy.dst, placement_.buffer(), &placement_.stream,
+                            synchronous ? DALI_COPY_SYNC : DALI_COPY_DEFAULT),
+      "Could not copy a DALI output to TensorFlow's GPU memory");
+  sources_.push_back(std::move(copy.source));
+  return absl::OkStatus();
+}
+
+absl::Status GpuCopies::Finish() {
+  if (!held_) return absl::OkStatus();
+  Pending last = std::move(*held_);
+  held_.reset();
+  waited_ = host_wait_;
+  TF_RETURN_IF_ERROR(Issue(std::move(last), /*synchronous=*/host_wait_));
+  sources_.clear();
+  host_values_.clear();
+  return absl::OkStatus();
+}
+
 daliBufferPlacement_t HostPlacement() {
   daliBufferPlacement_t placement{};
   placement.device_type = DALI_STORAGE_CPU;

@@ -37,6 +37,13 @@ absl::Status ValidatePipelineOptions(const PipelineOptions& o) {
   }
   TF_RETURN_IF_ERROR(CheckPositive(P::kBatchSize, o.batch_size));
   TF_RETURN_IF_ERROR(CheckPositive(P::kNumThreads, o.num_threads));
+  if (o.device_id < 0 && o.device_id != kKeepSerialized && o.device_id != kDeviceOfPlacement &&
+      o.device_id != kCpuOnlyDeviceId) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(P::kDeviceId, " must be a CUDA ordinal (>= 0), ", kKeepSerialized,
+                     " (as serialized), ", kDeviceOfPlacement, " (the op's GPU) or ",
+                     kCpuOnlyDeviceId, " (CPU only), got ", o.device_id));
+  }
   TF_RETURN_IF_ERROR(CheckPositive(P::kCpuPrefetchQueueDepth, o.cpu_prefetch_queue_depth));
   TF_RETURN_IF_ERROR(CheckPositive(P::kGpuPrefetchQueueDepth, o.gpu_prefetch_queue_depth));
   return absl::OkStatus();
@@ -58,15 +65,21 @@ std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> PipelineOptionA
   };
 }
 
+PipelineOptions OnDevice(PipelineOptions options, int cuda_ordinal) {
+  if (options.device_id == kDeviceOfPlacement) {
+    options.device_id = cuda_ordinal >= 0 ? cuda_ordinal : kKeepSerialized;
+  }
+  return options;
+}
+
 daliPipelineParams_t PipelineParams(const PipelineOptions& o) {
   daliPipelineParams_t params{};
   if (o.batch_size != kKeepSerialized) DALI_SET_PARAM(params, max_batch_size, o.batch_size);
   if (o.num_threads != kKeepSerialized) DALI_SET_PARAM(params, num_threads, o.num_threads);
   // DALI takes any device_id it is given, kCpuOnlyDeviceId included, as a GPU pipeline's: a
-  // CPU-only pipeline is one serialized with device_id=None, so that id is left as serialized.
-  if (o.device_id != kKeepSerialized && o.device_id != kCpuOnlyDeviceId) {
-    DALI_SET_PARAM(params, device_id, o.device_id);
-  }
+  // CPU-only pipeline is one serialized without a device (DaliPipeline::Create checks it has no
+  // GPU output), so only CUDA ordinals are set.
+  if (o.device_id >= 0) DALI_SET_PARAM(params, device_id, o.device_id);
   daliExecType_t exec = DALI_EXEC_ASYNC_PIPELINED;
   if (o.exec_dynamic) exec = DALI_EXEC_DYNAMIC;
   if (o.exec_separated) exec = exec | DALI_EXEC_IS_SEPARATED;

@@ -25,6 +25,10 @@ namespace dali_tf {
 constexpr int kCpuOnlyDeviceId = -99999;
 // Marks an integer option as "as serialized in the pipeline".
 constexpr int kKeepSerialized = -1;
+// device_id of a pipeline that left its device unset (DALI 2.4's default, which means "the
+// current CUDA device, if the pipeline needs one"): an op placed on a GPU runs it on that GPU's
+// CUDA ordinal; an op on the CPU leaves it to DALI's rule. See OnDevice.
+constexpr int kDeviceOfPlacement = -2;
 
 struct PipelineOptions {
   // The names of the attributes the options are read from, as both ops register them.
@@ -41,7 +45,8 @@ struct PipelineOptions {
   std::string serialized_pipeline;
   int batch_size = kKeepSerialized;
   int num_threads = kKeepSerialized;
-  // Or a CUDA ordinal, or kCpuOnlyDeviceId (which only a pipeline serialized CPU-only can run).
+  // Or a CUDA ordinal, kCpuOnlyDeviceId (which only a pipeline serialized CPU-only can run), or
+  // kDeviceOfPlacement.
   int device_id = kKeepSerialized;
   bool exec_separated = false;
   bool exec_dynamic = true;
@@ -69,6 +74,11 @@ absl::Status ValidatePipelineOptions(const PipelineOptions& options);
 // The option attributes as (name, value) pairs, for writing a dataset graph back.
 std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> PipelineOptionAttrs(
     const PipelineOptions& options);
+
+// `options` for an op placed on the GPU of CUDA ordinal `cuda_ordinal` (-1: on the CPU), with
+// kDeviceOfPlacement resolved: that ordinal on a GPU, the serialized (unset) device on the CPU.
+// The attributes keep kDeviceOfPlacement, so a graph written back runs wherever it is placed.
+PipelineOptions OnDevice(PipelineOptions options, int cuda_ordinal);
 
 // The options as DALI's parameter overrides for daliPipelineDeserialize: an option left at
 // kKeepSerialized (and a kCpuOnlyDeviceId device) is not set, so the serialized value stays.

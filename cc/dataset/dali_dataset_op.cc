@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cc/common/gpu_device.h"
+#include "cc/common/tensor_placement.h"
 #include "cc/dataset/dali_dataset.h"
 #include "cc/dataset/dataset_attrs.h"
 #include "cc/dataset/output_placement.h"
@@ -64,21 +64,14 @@ reader_epochs_key on the same device. Without a reader, last_batch_policy "parti
 per-sample input that runs out mid-batch yield the incomplete batch.
 )doc");
 
-OutputPlacement PlacementOf(OpKernelConstruction* ctx) {
-  OutputPlacement placement;
-  placement.device_name = ctx->device()->name();
-  placement.on_gpu = ctx->device_type() == tensorflow::DEVICE_GPU;
-  if (placement.on_gpu) placement.gpu_id = CudaOrdinal(*ctx->device());
-  return placement;
-}
-
 class DaliDatasetOp : public tensorflow::data::DatasetOpKernel {
  public:
   explicit DaliDatasetOp(OpKernelConstruction* ctx)
-      : DatasetOpKernel(ctx), placement_(PlacementOf(ctx)) {
+      : DatasetOpKernel(ctx), placement_(KernelPlacement(*ctx)) {
     OP_REQUIRES_OK(ctx, ParseDatasetAttrs(ctx, &attrs_));
-    OP_REQUIRES_OK(ctx, CheckDeviceMatch(placement_, attrs_.pipeline.device_id,
-                                         attrs_.fail_on_device_mismatch));
+    OP_REQUIRES_OK(
+        ctx, CheckDeviceMatch(placement_, OnDevice(attrs_.pipeline, placement_.gpu_id).device_id,
+                              attrs_.fail_on_device_mismatch));
   }
 
  protected:
@@ -91,16 +84,12 @@ class DaliDatasetOp : public tensorflow::data::DatasetOpKernel {
       OP_REQUIRES_OK(ctx, tensorflow::data::GetDatasetFromVariantTensor(variant, &input));
       inputs.push_back(input);
     }
-    OutputPlacement placement = placement_;
-#if GOOGLE_CUDA
-    if (placement.on_gpu) placement.stream = ctx->eigen_gpu_device().stream();
-#endif
-    *output = new DaliDataset(ctx, attrs_, std::move(placement), std::move(inputs));
+    *output = new DaliDataset(ctx, attrs_, WithStream(placement_, ctx), std::move(inputs));
   }
 
  private:
   DaliDatasetAttrs attrs_;
-  const OutputPlacement placement_;
+  const TensorPlacement placement_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DALIDataset").Device(tensorflow::DEVICE_CPU), DaliDatasetOp);

@@ -83,14 +83,6 @@ absl::Status ReadLegacyOpConfig(tensorflow::OpKernelConstruction* context, Legac
   TF_RETURN_IF_ERROR(context->GetAttr(C::kShapes, &config->shapes));
   TF_RETURN_IF_ERROR(context->GetAttr(C::kDtypes, &config->dtypes));
   TF_RETURN_IF_ERROR(context->GetAttr(C::kSparse, &sparse));
-  // DALI's C API can replace a serialized device id but not remove it, so kCpuOnlyDeviceId
-  // would be taken for a CUDA ordinal.
-  if (options.device_id < kKeepSerialized) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "device_id must be -1 (as serialized) or a CUDA device ordinal, got ", options.device_id,
-        ". For a pipeline without GPU, define it with device_id=None and keep device_id=-1"));
-  }
-
   TF_RETURN_IF_ERROR(PlanOutputs(config->dtypes, config->shapes.size(), sparse, &config->plan));
   config->shapes = DeclaredShapes(config->shapes, config->dtypes.size());
   if (options.batch_size == kKeepSerialized) {

@@ -28,7 +28,7 @@ TEST(ValidatePipelineOptionsTest, PositiveValuesAreValid) {
   options.num_threads = 1;
   options.cpu_prefetch_queue_depth = 2;
   options.gpu_prefetch_queue_depth = 3;
-  options.device_id = kCpuOnlyDeviceId;  // not validated here
+  options.device_id = kCpuOnlyDeviceId;
   EXPECT_TRUE(ValidatePipelineOptions(options).ok());
 }
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
-from dali_tf._pipeline import CPU_ONLY_DEVICE_ID
+from dali_tf._pipeline import DEVICE_OF_PLACEMENT
 from dali_tf.dataset import PipelineSettings
 
 
@@ -24,10 +24,11 @@ def test_unset_arguments_come_from_the_pipeline():
     settings = PipelineSettings.resolve(
         make_pipe(batch_size=5, num_threads=3, prefetch_queue_depth=4)
     )
+    # device_id=None (unset, DALI 2.4's default): the device of the op's placement.
     assert (settings.batch_size, settings.num_threads, settings.device_id) == (
         5,
         3,
-        CPU_ONLY_DEVICE_ID,
+        DEVICE_OF_PLACEMENT,
     )
     assert (settings.cpu_prefetch_queue_depth, settings.gpu_prefetch_queue_depth) == (4, 4)
     assert settings.exec_dynamic is True and settings.exec_separated is False

@@ -1,5 +1,6 @@
 """Bad input to the legacy Dali op ends in a Python exception that names the problem."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -147,20 +148,29 @@ def test_no_gpu_requested_for_a_gpu_pipeline():
         )
 
 
-def test_raw_op_rejects_cpu_only_device_id():
+def test_raw_op_device_ids():
+    # CPU only (-99999) runs a pipeline serialized without a device; an id that is neither a CUDA
+    # ordinal nor one of the op's markers is refused, naming the attribute.
+    serialized = six_outputs().serialize()
     with tf.Graph().as_default():
-        outputs = dali_tf.DALIRawIterator()(
-            serialized_pipeline=six_outputs().serialize(),
-            shapes=SIX_SHAPES,
-            dtypes=SIX_DTYPES,
-            device_id=-99999,
+        cpu_only = dali_tf.DALIRawIterator()(
+            serialized_pipeline=serialized, shapes=SIX_SHAPES, dtypes=SIX_DTYPES, device_id=-99999
+        )
+        bad = dali_tf.DALIRawIterator()(
+            serialized_pipeline=serialized, shapes=SIX_SHAPES, dtypes=SIX_DTYPES, device_id=-7
         )
         with tf.compat.v1.Session() as session:
+            got = session.run(cpu_only)
             with pytest.raises(
                 tf.errors.InvalidArgumentError,
-                match="device_id must be -1 .* or a CUDA device ordinal, got -99999",
+                match=r"device_id must be a CUDA ordinal \(>= 0\), -1 \(as serialized\), -2 "
+                r"\(the op's GPU\) or -99999 \(CPU only\), got -7",
             ):
-                session.run(outputs)
+                session.run(bad)
+    reference = six_outputs()
+    reference.build()
+    for got_output, expected in zip(got, reference.run()):
+        np.testing.assert_array_equal(got_output, expected.as_array())
 
 
 def test_sparse_list_longer_than_the_outputs():
