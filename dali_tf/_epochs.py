@@ -111,7 +111,7 @@ def reader_meta(settings, reader_name):
     if device_id in (CPU_ONLY_DEVICE_ID, DEVICE_OF_PLACEMENT):
         device_id = None  # CPU only, or DALI's own choice: the current device if it needs one
     pipe = _dali_pipeline.Pipeline.deserialize(
-        serialized_pipeline=settings.serialized,
+        serialized_pipeline=settings.serialized_pipeline,
         batch_size=settings.batch_size,
         num_threads=1,
         device_id=device_id,

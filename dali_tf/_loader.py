@@ -95,6 +95,32 @@ def ops():
     return module
 
 
+@functools.lru_cache(maxsize=None)
+def pipeline_option_attrs():
+    """{name: default} of the pipeline options' attributes, as the ops registered them.
+
+    The C++ side declares them once (cc/common/pipeline_options.cc) for both ops, so they are
+    exactly the attributes the DALIDataset and Dali ops share; the defaults are the legacy op's.
+    """
+    ops()  # registers them
+    from tensorflow.python.framework import op_def_registry
+
+    def attrs(op_name):
+        return {a.name: a for a in op_def_registry.get(op_name).attr}
+
+    dataset, legacy = attrs("DALIDataset"), attrs("Dali")
+    return {name: _attr_default(legacy[name]) for name in legacy if name in dataset}
+
+
+def _attr_default(attr):
+    """An OpDef attribute's default as a Python value (None when it has none)."""
+    if not attr.HasField("default_value"):
+        return None
+    value = attr.default_value
+    kind = value.WhichOneof("value")
+    return {"i": value.i, "b": value.b, "s": value.s}.get(kind)
+
+
 def _stop_input_pulls(path):
     """At exit: DALI datasets stop pulling their inputs, and the pulls in progress finish.
 

@@ -14,6 +14,8 @@ from typing import Optional
 from nvidia.dali import pipeline as _dali_pipeline
 from nvidia.dali import types as _dali_types
 
+from dali_tf import _loader
+
 # DALI's device id of a pipeline that uses no GPU (``types.CPU_ONLY_DEVICE_ID``).
 CPU_ONLY_DEVICE_ID = _dali_types.CPU_ONLY_DEVICE_ID
 
@@ -24,6 +26,9 @@ DEVICE_OF_PLACEMENT = -2
 
 # The default of the integer arguments: "as configured on the pipeline".
 FROM_PIPELINE = -1
+
+# The ops' value of an integer option for "as serialized in the pipeline" (kKeepSerialized).
+KEEP_SERIALIZED = -1
 
 # What a pipeline may leave unset and still run (``@pipeline_def`` without num_threads, as NVIDIA's
 # MNIST notebooks write it): NVIDIA's plugin then runs it with its own default, and code written
@@ -99,9 +104,14 @@ def require_cpu_only(pipe):
 
 @dataclasses.dataclass(frozen=True)
 class PipelineSettings:
-    """The pipeline as an op runs it: serialized, with every option resolved."""
+    """The pipeline as an op runs it: serialized, with every option resolved.
 
-    serialized: bytes
+    Each field but ``num_outputs`` is a pipeline option attribute of the ops, of the same name:
+    the C++ side declares those once (cc/common/pipeline_options.cc), and ``op_attrs`` hands
+    over exactly the ones the registered ops have (a field missing here is a KeyError there).
+    """
+
+    serialized_pipeline: bytes
     batch_size: int
     num_threads: int
     device_id: int  # a CUDA ordinal, CPU_ONLY_DEVICE_ID or DEVICE_OF_PLACEMENT
@@ -110,6 +120,7 @@ class PipelineSettings:
     cpu_prefetch_queue_depth: int
     gpu_prefetch_queue_depth: int
     enable_memory_stats: bool
+    seed: int  # -1: the pipeline's own
     num_outputs: Optional[int]  # None when the pipeline object does not tell
 
     @classmethod
@@ -125,6 +136,7 @@ class PipelineSettings:
         cpu_prefetch_queue_depth=None,
         gpu_prefetch_queue_depth=None,
         enable_memory_stats=None,
+        seed=None,
     ):
         """Explicit arguments win; anything unset (-1 or None) comes from `pipeline`.
 
@@ -171,11 +183,16 @@ class PipelineSettings:
         if enable_memory_stats is None:
             enable_memory_stats = configured["enable_memory_stats"]
 
+        if seed is None:
+            seed = KEEP_SERIALIZED  # the pipeline's, which its serialization carries
+        elif not is_int(seed) or seed < 0:
+            raise ValueError("seed must be a non-negative integer or None, got %r" % (seed,))
+
         serialized = serialize_pipeline(pipeline)
         # Known once the pipeline's graph is defined (serialize defines it).
         graph_outputs = getattr(pipeline, "_num_outputs", None)
         return cls(
-            serialized=serialized,
+            serialized_pipeline=serialized,
             batch_size=int(batch_size),
             num_threads=int(num_threads),
             device_id=int(device_id),
@@ -184,22 +201,13 @@ class PipelineSettings:
             cpu_prefetch_queue_depth=int(cpu_depth),
             gpu_prefetch_queue_depth=int(gpu_depth),
             enable_memory_stats=bool(enable_memory_stats),
+            seed=int(seed),
             num_outputs=graph_outputs if is_int(graph_outputs) else None,
         )
 
     def op_attrs(self):
-        """The options as the ops' attributes (the names both REGISTER_OPs share)."""
-        return dict(
-            serialized_pipeline=self.serialized,
-            batch_size=self.batch_size,
-            num_threads=self.num_threads,
-            device_id=self.device_id,
-            exec_separated=self.exec_separated,
-            exec_dynamic=self.exec_dynamic,
-            cpu_prefetch_queue_depth=self.cpu_prefetch_queue_depth,
-            gpu_prefetch_queue_depth=self.gpu_prefetch_queue_depth,
-            enable_memory_stats=self.enable_memory_stats,
-        )
+        """The options as the ops' attributes: every pipeline option attribute they register."""
+        return {name: getattr(self, name) for name in _loader.pipeline_option_attrs()}
 
 
 def queue_depths(

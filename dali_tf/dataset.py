@@ -252,6 +252,8 @@ class DALIDataset(_DaliDatasetBase):
         be None). Without ``reader_name``, PARTIAL makes a per-sample input that runs out
         mid-batch yield that incomplete batch (DALIDatasetWithInputs).
       dtypes, shapes: deprecated names of ``output_dtypes`` and ``output_shapes``.
+      seed: the seed of the pipeline's random operators, in place of the pipeline's own (a
+        different stream of random augmentations per dataset, e.g. per worker); None keeps it.
     """
 
     def __init__(
@@ -274,6 +276,7 @@ class DALIDataset(_DaliDatasetBase):
         output_ragged=False,
         reader_name=None,
         last_batch_policy=None,
+        seed=None,
     ):
         self._init_from_op(
             *build_dataset_op(
@@ -295,6 +298,7 @@ class DALIDataset(_DaliDatasetBase):
                 prefetch_queue_depth=prefetch_queue_depth,
                 cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
                 gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
+                seed=seed,
             )
         )
 

@@ -13,15 +13,6 @@ import tensorflow as tf
 
 from dali_tf import _dtypes, _loader, _pipeline
 
-# Op defaults of the attrs that a pipeline object supplies when one is given.
-_OP_DEFAULTS = dict(
-    exec_separated=False,
-    exec_dynamic=False,
-    gpu_prefetch_queue_depth=2,
-    cpu_prefetch_queue_depth=2,
-    enable_memory_stats=False,
-)
-
 
 def dali(
     pipeline=None,
@@ -39,6 +30,7 @@ def dali(
     gpu_prefetch_queue_depth=None,
     cpu_prefetch_queue_depth=None,
     enable_memory_stats=None,
+    seed=None,
     name=None,
 ):
     """Runs a DALI pipeline as a TensorFlow op; returns one tensor per pipeline output.
@@ -64,7 +56,8 @@ def dali(
         selects the separated executor, as in DALI.
       exec_dynamic, exec_separated, gpu_prefetch_queue_depth, cpu_prefetch_queue_depth,
         enable_memory_stats: ``None`` takes them from ``pipeline`` when given, otherwise the op's
-        defaults (False, False, 2, 2, False).
+        defaults (False, False, 2, 2, False: its registered attributes').
+      seed: overrides the pipeline's seed; ``None`` keeps it.
       num_threads, device_id: -1 keeps the pipeline's setting. A pipeline that leaves its device
         unset runs on the GPU the op is placed on (``tf.device('/gpu:N')``), or as DALI decides on
         the CPU; one on another GPU than the op's is an error. ``device_id=None`` means CPU only,
@@ -92,6 +85,7 @@ def dali(
             cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
             gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
             enable_memory_stats=enable_memory_stats,
+            seed=seed,
         )
         attrs = settings.op_attrs()
     else:
@@ -100,6 +94,7 @@ def dali(
                 "serialized_pipeline must be the non-empty bytes of "
                 "pipe.serialize(), got %r" % (type(serialized_pipeline).__name__,)
             )
+        defaults = _loader.pipeline_option_attrs()  # the op's registered defaults
         if exec_separated is None:
             exec_separated = isinstance(prefetch_queue_depth, dict)
         cpu_depth, gpu_depth = _pipeline.queue_depths(
@@ -107,13 +102,14 @@ def dali(
             cpu_prefetch_queue_depth,
             gpu_prefetch_queue_depth,
             exec_separated,
-            _OP_DEFAULTS["cpu_prefetch_queue_depth"],
-            _OP_DEFAULTS["gpu_prefetch_queue_depth"],
+            defaults["cpu_prefetch_queue_depth"],
+            defaults["gpu_prefetch_queue_depth"],
         )
         given = dict(
             exec_separated=exec_separated,
             exec_dynamic=exec_dynamic,
             enable_memory_stats=enable_memory_stats,
+            seed=seed,
         )
         attrs = dict(
             serialized_pipeline=serialized_pipeline,
@@ -122,7 +118,7 @@ def dali(
             device_id=_pipeline.CPU_ONLY_DEVICE_ID if device_id is None else device_id,
             cpu_prefetch_queue_depth=cpu_depth,
             gpu_prefetch_queue_depth=gpu_depth,
-            **{key: _OP_DEFAULTS[key] if value is None else value for key, value in given.items()},
+            **{key: defaults[key] if value is None else value for key, value in given.items()},
         )
 
     op_dtypes, op_shapes = _expand_for_op(dtypes, shapes, sparse)

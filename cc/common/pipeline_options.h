@@ -1,10 +1,13 @@
 // The options of a DALI pipeline that both ops take as attributes (batch size, threads, device,
-// executor, queue depths, memory stats): the one struct, the attribute names, the one parser, and
-// the one mapping onto DALI's pipeline parameters.
-// Adding an option means adding it here (and to each REGISTER_OP).
+// executor, queue depths, memory stats, seed): the one struct, and the one list of their
+// attributes (name, type, default, field), from which both ops' registrations, the parser and the
+// graph write-back are derived; and the one mapping onto DALI's pipeline parameters.
+// Adding an option: a field and a name here, a row in the list (pipeline_options.cc), its
+// parameter in PipelineParams; Python's PipelineSettings gets a field of the same name.
 #ifndef DALI_TF_CC_COMMON_PIPELINE_OPTIONS_H_
 #define DALI_TF_CC_COMMON_PIPELINE_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +20,9 @@
 
 namespace tensorflow {
 class OpKernelConstruction;
+namespace register_op {
+class OpDefBuilderWrapper;
+}  // namespace register_op
 }  // namespace tensorflow
 
 namespace dali_tf {
@@ -41,6 +47,7 @@ struct PipelineOptions {
   static constexpr char kCpuPrefetchQueueDepth[] = "cpu_prefetch_queue_depth";
   static constexpr char kGpuPrefetchQueueDepth[] = "gpu_prefetch_queue_depth";
   static constexpr char kEnableMemoryStats[] = "enable_memory_stats";
+  static constexpr char kSeed[] = "seed";
 
   std::string serialized_pipeline;
   int batch_size = kKeepSerialized;
@@ -53,6 +60,7 @@ struct PipelineOptions {
   int cpu_prefetch_queue_depth = kKeepSerialized;
   int gpu_prefetch_queue_depth = kKeepSerialized;
   bool enable_memory_stats = false;
+  int64_t seed = kKeepSerialized;  // of the pipeline's random generators
 };
 
 // `value` as a node attribute, for writing a graph back.
@@ -62,6 +70,11 @@ tensorflow::AttrValue ToAttrValue(const T& value) {
   tensorflow::SetAttrValue(value, &attr);
   return attr;
 }
+
+// Adds every option's attribute to an op being registered (as REGISTER_OP(...).Attr would), with
+// the defaults of the legacy Dali op's contract (-1 "as serialized", queue depths 2, executor flags
+// false); the dataset op's callers give each one.
+void AddPipelineOptionAttrs(tensorflow::register_op::OpDefBuilderWrapper& op);
 
 // Reads every option attribute of an op's kernel.
 absl::Status ReadPipelineOptions(const tensorflow::OpKernelConstruction& ctx,

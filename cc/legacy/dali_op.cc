@@ -74,33 +74,32 @@ absl::Status FillInt64(std::vector<int64_t> values, GpuCopies* copies, Tensor* o
 
 }  // namespace
 
-REGISTER_OP("Dali")
-    .Attr("serialized_pipeline: string")
-    .Attr("shapes: list(shape) >= 1")
-    .Attr("num_threads: int = -1")
-    .Attr("device_id: int = -1")
-    .Attr("exec_separated: bool = false")
-    .Attr("exec_dynamic: bool = false")
-    .Attr("gpu_prefetch_queue_depth: int = 2")
-    .Attr("cpu_prefetch_queue_depth: int = 2")
-    .Attr("sparse: list(bool) = []")
-    .Attr("batch_size: int = -1")
-    .Attr("enable_memory_stats: bool = false")
-    .Output("data: dtypes")
-    .Attr("dtypes: list({half, float, uint8, int16, int32, int64}) >= 1")
-    // Each call yields the next batch: it must never be constant-folded or deduplicated.
-    .SetIsStateful()
-    .SetShapeFn(DaliShapeFn)
-    .Doc(R"doc(
+// Registered by hand rather than with REGISTER_OP, so that the pipeline options' attributes come
+// from their one list (AddPipelineOptionAttrs).
+const tensorflow::InitOnStartupMarker kDaliOpRegistered = [] {
+  tensorflow::register_op::OpDefBuilderWrapper op("Dali");
+  AddPipelineOptionAttrs(op);
+  op.Attr(absl::StrCat(LegacyOpConfig::kShapes, ": list(shape) >= 1"))
+      .Attr(absl::StrCat(LegacyOpConfig::kSparse, ": list(bool) = []"))
+      .Output(absl::StrCat("data: ", LegacyOpConfig::kDtypes))
+      .Attr(absl::StrCat(LegacyOpConfig::kDtypes,
+                         ": list({half, float, uint8, int16, int32, int64}) >= 1"))
+      // Each call yields the next batch: it must never be constant-folded or deduplicated.
+      .SetIsStateful()
+      .SetShapeFn(DaliShapeFn)
+      .Doc(R"doc(
 Runs a serialized DALI pipeline; each call yields the next batch of every pipeline output.
 A dense output produces one tensor; a sparse output (sparse[i] true) produces three in place:
 indices (int64 [N, ndim], sample index first), values ([N]) and dense_shape (int64 [ndim]).
 dtypes and shapes have one entry per produced tensor, sparse one per pipeline output. As in
 NVIDIA's plugin, sparse may be shorter (the other outputs are dense), shapes may be shorter (the
 other tensors have unknown shapes), and a shape of rank 0, `()`, is unknown.
-num_threads, device_id, batch_size and the queue depths: -1 keeps the serialized value, except
-batch_size, which is then inferred from the first dimension declared for a dense output.
+num_threads, device_id, batch_size, seed and the queue depths: -1 keeps the serialized value,
+except batch_size, which is then inferred from the first dimension declared for a dense output.
+device_id -2: the op's GPU (a pipeline that left its device unset); -99999: CPU only.
 )doc");
+  return op();
+}();
 
 class DaliOp : public tensorflow::OpKernel {
  public:

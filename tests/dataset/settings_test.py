@@ -1,5 +1,6 @@
 """DALIDataset takes every unset setting from the pipeline object; explicit arguments win."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -137,6 +138,40 @@ def test_alias_and_new_name_together_are_refused():
         dali_tf.DALIDataset(
             make_pipe(batch_size=2, num_threads=1), output_dtypes=tf.float32, dtypes=tf.float32
         )
+
+
+def test_seed_overrides_the_pipelines_own():
+    def noise(seed):
+        @pipeline_def(batch_size=2, num_threads=1, device_id=None, seed=seed)
+        def pipe():
+            return fn.random.uniform(range=[0, 1], shape=[3])
+
+        return pipe()
+
+    def dali_batches(pipe):
+        pipe.build()
+        return [pipe.run()[0].as_array() for _ in range(3)]
+
+    overridden = dali_tf.DALIDataset(noise(1), output_dtypes=tf.float32, seed=77)
+    own = dali_tf.DALIDataset(noise(1), output_dtypes=tf.float32)
+    for dataset, expected in ((overridden, dali_batches(noise(77))), (own, dali_batches(noise(1)))):
+        iterator = iter(dataset)
+        for want in expected:
+            np.testing.assert_array_equal(next(iterator)[0].numpy(), want)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer or None, got -5"):
+        dali_tf.DALIDataset(noise(1), output_dtypes=tf.float32, seed=-5)
+
+
+def test_python_settings_are_exactly_the_options_the_ops_register():
+    # The C++ side declares the pipeline options once, for both ops; Python hands over each one.
+    from dali_tf import _loader
+
+    registered = _loader.pipeline_option_attrs()
+    fields = {f.name for f in dataclasses.fields(PipelineSettings)} - {"num_outputs"}
+    assert set(registered) == fields
+    assert registered["seed"] == -1 and registered["gpu_prefetch_queue_depth"] == 2
+    settings = PipelineSettings.resolve(make_pipe(batch_size=5, num_threads=3))
+    assert settings.op_attrs() == {name: getattr(settings, name) for name in registered}
 
 
 if __name__ == "__main__":
