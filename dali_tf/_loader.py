@@ -44,7 +44,7 @@ def library_path():
 
 @functools.lru_cache(maxsize=None)
 def _c_exports(path):
-    """The library's C exports (cc/common/c_exports.cc) through ctypes, opened once."""
+    """The library's C exports (cc/plugin/c_exports.cc) through ctypes, opened once."""
     return ctypes.CDLL(path)
 
 

@@ -148,7 +148,7 @@ def _check_dtypes(dtypes):
             "dtypes must be a non-empty list, one dtype per pipeline output, got %r" % (dtypes,)
         )
     return [
-        _dtypes.as_supported(dtype, _dtypes.LEGACY_OP_DTYPES, "dtypes[%d]" % i, "the Dali op")
+        _dtypes.as_supported(dtype, _dtypes.legacy_op_dtypes(), "dtypes[%d]" % i, "the Dali op")
         for i, dtype in enumerate(dtypes)
     ]
 

@@ -25,10 +25,8 @@ class DaliPipeline {
   static absl::Status Create(const PipelineOptions& options, std::unique_ptr<DaliPipeline>* out);
 
   daliPipeline_h handle() const { return pipeline_.get(); }
-  const PipelineOptions& options() const { return options_; }
   const std::vector<IODesc>& outputs() const { return outputs_; }
   const std::vector<IODesc>& inputs() const { return inputs_; }
-  int batch_size() const { return options_.batch_size; }
   // With the dynamic executor popped outputs stay valid until their handles are released
   // (zero-copy hand-off is possible); otherwise they must be copied before the next pop.
   bool outputs_outlive_pop() const { return options_.exec_dynamic; }

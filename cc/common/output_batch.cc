@@ -203,6 +203,45 @@ bool WrapHostSamples(const OutputBatch& batch, const TensorListHandle& list,
   return true;
 }
 
+absl::Status NewTensor(tensorflow::Allocator* allocator, tensorflow::DataType dtype,
+                       const tensorflow::TensorShape& shape, tensorflow::Tensor* out) {
+  tensorflow::Tensor tensor(allocator, dtype, shape);
+  if (shape.num_elements() > 0 && !tensor.IsInitialized()) {
+    return absl::ResourceExhaustedError(absl::StrCat("Could not allocate ", shape.DebugString(),
+                                                     " ", TfTypeName(dtype),
+                                                     " for a DALI output on ", allocator->Name()));
+  }
+  *out = std::move(tensor);
+  return absl::OkStatus();
+}
+
+absl::Status CopyToHostTensor(const OutputBatch& batch, tensorflow::DataType dtype,
+                              const tensorflow::TensorShape& shape,
+                              tensorflow::Allocator* allocator, tensorflow::Tensor* out) {
+  TF_RETURN_IF_ERROR(NewTensor(allocator, dtype, shape, out));
+  if (shape.num_elements() == 0) return absl::OkStatus();
+  return CopyBatch(batch, out->data(), HostPlacement(), nullptr, /*synchronous=*/true);
+}
+
+absl::Status DenseOutputTensor(const OutputBatch& batch, const TensorListHandle& list, int index,
+                               tensorflow::DataType dtype,
+                               const tensorflow::PartialTensorShape& declared,
+                               absl::string_view non_uniform_advice, bool may_alias,
+                               tensorflow::Allocator* allocator, GpuCopies* gpu_copies,
+                               tensorflow::Tensor* out) {
+  TF_RETURN_IF_ERROR(CheckOutputDtype(batch, index, dtype));
+  tensorflow::TensorShape batch_shape, shape;
+  TF_RETURN_IF_ERROR(DenseBatchShape(batch, index, &batch_shape, non_uniform_advice));
+  TF_RETURN_IF_ERROR(ResolveDeclaredShape(
+      batch_shape, declared, absl::StrCat("Output ", index, " of the DALI pipeline"), &shape));
+  if (gpu_copies == nullptr) {
+    if (may_alias && WrapHostBatch(batch, dtype, shape, out)) return absl::OkStatus();
+    return CopyToHostTensor(batch, dtype, shape, allocator, out);
+  }
+  TF_RETURN_IF_ERROR(NewTensor(allocator, dtype, shape, out));
+  return gpu_copies->CopyBatch(batch, list, out->data());
+}
+
 absl::Status CopyBatch(const OutputBatch& batch, void* dst, daliBufferPlacement_t dst_placement,
                        const cudaStream_t* stream, bool synchronous) {
   if (batch.num_samples == 0) return absl::OkStatus();

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "cc/common/dali_handles.h"
 #include "cc/common/tensor_placement.h"
+#include "tensorflow/core/framework/allocator.h"
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 
@@ -110,6 +112,30 @@ class GpuCopies {
   std::vector<TensorListHandle> sources_;  // referenced until the copies end
   std::deque<std::vector<int64_t>> host_values_;
 };
+
+// A tensor of `shape` from `allocator`; ResourceExhausted naming it when it cannot allocate.
+absl::Status NewTensor(tensorflow::Allocator* allocator, tensorflow::DataType dtype,
+                       const tensorflow::TensorShape& shape, tensorflow::Tensor* out);
+
+// A host tensor from `allocator` holding a copy of `batch` (on the host or a GPU), complete on
+// return.
+absl::Status CopyToHostTensor(const OutputBatch& batch, tensorflow::DataType dtype,
+                              const tensorflow::TensorShape& shape,
+                              tensorflow::Allocator* allocator, tensorflow::Tensor* out);
+
+// Output `index` (`batch`, of `list`) as one dense tensor, for both ops: its dtype checked, its
+// samples of one shape (else an error ending with `non_uniform_advice`), its shape resolved
+// against `declared`. On the host (no `gpu_copies`): DALI's buffer itself where `may_alias` (the
+// dynamic executor) and WrapHostBatch allow, else a copy into memory from `allocator`. On a GPU:
+// a tensor from `allocator` (TensorFlow's GPU allocator) that `gpu_copies` fills on TensorFlow's
+// stream; GPU outputs are copied device to device, as TensorFlow's allocator must own the memory
+// its stream-ordered kernels reuse.
+absl::Status DenseOutputTensor(const OutputBatch& batch, const TensorListHandle& list, int index,
+                               tensorflow::DataType dtype,
+                               const tensorflow::PartialTensorShape& declared,
+                               absl::string_view non_uniform_advice, bool may_alias,
+                               tensorflow::Allocator* allocator, GpuCopies* gpu_copies,
+                               tensorflow::Tensor* out);
 
 // Placements of plain host memory and of device memory on `device_id`.
 daliBufferPlacement_t HostPlacement();

@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "cc/common/dali_pipeline.h"
-#include "cc/common/input_pulls.h"
 #include "cc/common/tensor_placement.h"
+#include "cc/dataset/input_pulls.h"
 #include "cc/dataset/input_spec.h"
 #include "tensorflow/core/framework/dataset.h"
 #include "tensorflow/core/framework/tensor.h"

@@ -14,49 +14,6 @@ namespace {
 
 using tensorflow::Tensor;
 
-absl::Status NewTensor(tensorflow::Allocator* allocator, tensorflow::DataType dtype,
-                       const tensorflow::TensorShape& shape, Tensor* out) {
-  Tensor tensor(allocator, dtype, shape);
-  if (shape.num_elements() > 0 && !tensor.IsInitialized()) {
-    return absl::ResourceExhaustedError(absl::StrCat("Could not allocate ", shape.DebugString(),
-                                                     " ", tensorflow::DataTypeString(dtype),
-                                                     " for a DALI output on ", allocator->Name()));
-  }
-  *out = std::move(tensor);
-  return absl::OkStatus();
-}
-
-// A host tensor holding a copy of `batch` (from the host or a GPU), complete on return.
-absl::Status CopyToHostTensor(const OutputBatch& batch, tensorflow::DataType dtype,
-                              const tensorflow::TensorShape& shape,
-                              tensorflow::Allocator* allocator, Tensor* out) {
-  TF_RETURN_IF_ERROR(NewTensor(allocator, dtype, shape, out));
-  if (shape.num_elements() == 0) return absl::OkStatus();
-  return CopyBatch(batch, out->data(), HostPlacement(), nullptr, /*synchronous=*/true);
-}
-
-// Host placement: DALI's buffer itself where it may be aliased, else a copy. GPU placement
-// (`gpu_copies` set): a tensor from TensorFlow's GPU allocator that `gpu_copies` fills on
-// TensorFlow's stream; GPU outputs are copied device to device (TensorFlow's allocator must own
-// the memory its stream-ordered kernels reuse), host outputs host to device.
-absl::Status OutputToTensor(const OutputBatch& batch, const TensorListHandle& list, int index,
-                            tensorflow::DataType dtype,
-                            const tensorflow::PartialTensorShape& declared, bool may_alias,
-                            tensorflow::Allocator* allocator, GpuCopies* gpu_copies, Tensor* out) {
-  TF_RETURN_IF_ERROR(CheckOutputDtype(batch, index, dtype));
-  tensorflow::TensorShape batch_shape, shape;
-  TF_RETURN_IF_ERROR(DenseBatchShape(batch, index, &batch_shape,
-                                     "pass output_ragged=True to get a tf.RaggedTensor"));
-  TF_RETURN_IF_ERROR(ResolveDeclaredShape(
-      batch_shape, declared, absl::StrCat("Output ", index, " of the DALI pipeline"), &shape));
-  if (gpu_copies == nullptr) {
-    if (may_alias && WrapHostBatch(batch, dtype, shape, out)) return absl::OkStatus();
-    return CopyToHostTensor(batch, dtype, shape, allocator, out);
-  }
-  TF_RETURN_IF_ERROR(NewTensor(allocator, dtype, shape, out));
-  return gpu_copies->CopyBatch(batch, list, out->data());
-}
-
 // A ragged output: its flat values (DALI's buffer when contiguous, else a copy) and row splits,
 // encoded as a RaggedTensor.
 absl::Status RaggedOutputToTensor(const OutputBatch& batch, const TensorListHandle& list, int index,
@@ -107,9 +64,9 @@ absl::Status OutputsToTensors(const DaliPipeline& pipeline, daliPipelineOutputs_
       TF_RETURN_IF_ERROR(RaggedOutputToTensor(batch, list, i, dtypes[i], shapes[i], placement,
                                               pipeline.outputs_outlive_pop(), allocator, &tensor));
     } else {
-      TF_RETURN_IF_ERROR(OutputToTensor(batch, list, i, dtypes[i], shapes[i],
-                                        pipeline.outputs_outlive_pop(), allocator,
-                                        gpu_copies ? &*gpu_copies : nullptr, &tensor));
+      TF_RETURN_IF_ERROR(DenseOutputTensor(
+          batch, list, i, dtypes[i], shapes[i], "pass output_ragged=True to get a tf.RaggedTensor",
+          pipeline.outputs_outlive_pop(), allocator, gpu_copies ? &*gpu_copies : nullptr, &tensor));
     }
     out->push_back(std::move(tensor));
   }

@@ -176,23 +176,13 @@ class DaliOp : public tensorflow::OpKernel {
                          const OutputBatch& batch, const TensorListHandle& list, GpuCopies* copies)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const int slot = planned.first_slot;
-    TensorShape batch_shape, shape;
-    TF_RETURN_IF_ERROR(
-        DenseBatchShape(batch, index, &batch_shape, "declare a sparse output (sparse=[...])"));
-    TF_RETURN_IF_ERROR(ResolveDeclaredShape(batch_shape, config_.shapes[slot],
-                                            absl::StrCat("Output ", index, " of the DALI pipeline"),
-                                            &shape));
-    // Zero-copy: only the dynamic executor lets outputs outlive their release.
-    if (copies == nullptr && pipeline_->outputs_outlive_pop()) {
-      Tensor aliased;
-      if (WrapHostBatch(batch, config_.dtypes[slot], shape, &aliased)) {
-        context->set_output(slot, aliased);
-        return absl::OkStatus();
-      }
-    }
-    Tensor* out = nullptr;
-    TF_RETURN_IF_ERROR(context->allocate_output(slot, shape, &out));
-    return CopyInto(batch, list, copies, out);
+    Tensor out;
+    TF_RETURN_IF_ERROR(DenseOutputTensor(
+        batch, list, index, config_.dtypes[slot], config_.shapes[slot],
+        "declare a sparse output (sparse=[...])", pipeline_->outputs_outlive_pop(),
+        context->get_allocator(tensorflow::AllocatorAttributes()), copies, &out));
+    context->set_output(slot, out);
+    return absl::OkStatus();
   }
 
   absl::Status FillSparse(OpKernelContext* context, int index, const PlannedOutput& planned,
