@@ -171,7 +171,6 @@ def test_gpu_ops_in_tf_function_read_whole_batches(exec_dynamic):
         integer_images(exec_dynamic=exec_dynamic), (tf.float32,), ((BATCH, 32, 32, 3),)
     )
     got = sums_on_gpu(gpu_iterator(dataset), tf.constant(steps))
-    assert "GPU" in got.device
     np.testing.assert_array_equal(got.numpy(), expected)
 
 
