@@ -97,9 +97,10 @@ def test_each_replica_gets_its_shard_on_its_gpu(strategy, files, gpu_outputs):
             want_x, want_y = expected[replica][step]
             np.testing.assert_array_equal(x.numpy(), want_x)
             np.testing.assert_array_equal(y.numpy(), want_y)
+    # The batches compared above are the two shards: each file once, replica i the i-th half.
     half = NUM_FILES // REPLICAS
-    got_ids = [sorted(int(v) for b in expected[r] for v in b[1].ravel()) for r in range(REPLICAS)]
-    assert got_ids == [list(range(half)), list(range(half, NUM_FILES))]
+    shards = [sorted(int(v) for b in expected[r] for v in b[1].ravel()) for r in range(REPLICAS)]
+    assert shards == [list(range(half)), list(range(half, NUM_FILES))]
 
 
 class Linear(tf.keras.layers.Layer):
