@@ -41,17 +41,15 @@ def pipeline_run(pipe, count):
 
 def element_arrays(element, device):
     """A DALIDataset element (a tuple of tensors) as NumPy arrays, after asserting that every
-    tensor lives on `device` (e.g. "GPU:0", "CPU:0"). On a GPU, int32 tensors live in host
-    memory (TensorFlow's rule for the int32 outputs of GPU kernels, IteratorGetNext's too), so
-    TensorFlow places them on the CPU."""
+    tensor lives on `device` (e.g. "GPU:0", "CPU:0"). int32 included: IteratorGetNext's GPU
+    kernel declares no host-memory outputs, so TensorFlow keeps its int32 outputs on the GPU."""
     assert isinstance(element, tuple), "a DALIDataset element is a tuple, got %r" % (element,)
     for i, tensor in enumerate(element):
-        want = "CPU:0" if tensor.dtype == tf.int32 and device.startswith("GPU") else device
-        assert tensor.device.endswith(want), "output %d (%s) is on %s, not %s" % (
+        assert tensor.device.endswith(device), "output %d (%s) is on %s, not %s" % (
             i,
             tensor.dtype.name,
             tensor.device,
-            want,
+            device,
         )
     return [tensor.numpy() for tensor in element]
 
