@@ -20,6 +20,7 @@ import dali_tf
 from dali_tf import _epochs
 from dali_tf._pipeline import PipelineSettings
 from dali_tf.dataset import OutputStructure, make_variant
+from tests.common.inputs_test_utils import pipeline_run_until_end
 
 FILES = 10
 EPOCHS = 3
@@ -283,12 +284,6 @@ def test_policy_strings_are_case_insensitive(data_dir):
 def test_cardinality_without_reader_name(data_dir):
     plain = dali_tf.DALIDataset(make_pipe(data_dir, 4), output_dtypes=tf.int32)
     assert int(plain.cardinality()) == tf.data.INFINITE_CARDINALITY
-    fed = dali_tf.experimental.DALIDatasetWithInputs(
-        per_sample_pipe(),
-        input_datasets={"x": sample_input(10)},
-        output_dtypes=tf.int32,
-    )
-    assert int(fed.cardinality()) == tf.data.UNKNOWN_CARDINALITY
 
 
 def test_repeat_cardinality(data_dir):
@@ -482,6 +477,152 @@ def test_reader_epochs_with_an_input_dataset(data_dir):
         elements = list(ds)
         assert labels_of(elements) == expected[0]
         assert [e[1].numpy().ravel().tolist() for e in elements][-1] == [8, 9]
+
+
+# Cardinality with inputs: the data ends with the first input that runs out, so the cardinality
+# is never more than the shortest input gives (Keras and repeat() trust it).
+
+
+@pipeline_def(batch_size=4, num_threads=1, device_id=None)
+def reader_and_x(root, source=None):
+    """(the reader's labels, x): x is the input "x", or fed per sample from `source`."""
+    _, labels = fn.readers.file(
+        file_root=root, file_list=os.path.join(root, "list.txt"), name="Reader"
+    )
+    if source is None:
+        return labels, fn.external_source(name="x")
+    return labels, fn.external_source(source=source, batch=False)
+
+
+def int_samples(count):
+    return [np.array([i], np.int32) for i in range(count)]
+
+
+def x_input(kind, count):
+    """The input "x": `count` samples ("samples"), `count` batches of 4 ("batches"), endless
+    ("endless") or of unknown length ("unknown")."""
+    if kind == "batches":
+        return dali_tf.experimental.Input(sample_input(4 * count).batch(4), batch=True)
+    if kind == "endless":
+        return sample_input(count).repeat()
+    if kind == "unknown":
+        return sample_input(count).filter(lambda x: True)
+    return sample_input(count)
+
+
+def reader_x_dataset(root, kind, count, reader_name="Reader", policy=None):
+    kwargs = {} if policy is None else {"last_batch_policy": policy}
+    return dali_tf.experimental.DALIDatasetWithInputs(
+        reader_and_x(root),
+        input_datasets={"x": x_input(kind, count)},
+        output_dtypes=(tf.int32, tf.int32),
+        output_shapes=((None, 1), (None, 1)),
+        reader_name=reader_name,
+        **kwargs,
+    )
+
+
+def as_lists(elements):
+    return [[t.numpy().ravel().tolist() for t in element] for element in elements]
+
+
+@pytest.mark.parametrize(
+    "kind,count,reader_name,batches",
+    [
+        ("samples", 8, "Reader", 2),  # the input ends first: 2 batches, not the reader's 3
+        ("samples", 10, "Reader", 2),  # an incomplete last batch does not come
+        ("samples", 100, "Reader", 3),  # the reader's epoch ends first
+        ("batches", 2, "Reader", 2),
+        ("endless", 5, "Reader", 3),
+        ("samples", 10, None, 2),
+        ("batches", 5, None, 5),
+    ],
+)
+def test_cardinality_with_inputs_is_the_batches_that_come(data_dir, kind, count, reader_name, batches):
+    ds = reader_x_dataset(data_dir, kind, count, reader_name)
+    assert int(ds.cardinality()) == len(ds) == batches
+    got = as_lists(ds)
+    assert len(got) == batches
+    # The same batches as DALI's own pipeline.run() fed the same samples, cut to the reader's
+    # epoch (len() of DALI's iterator) where there is one.
+    source = {
+        "samples": int_samples(count),
+        "batches": int_samples(4 * count),
+        "endless": int_samples(count) * 20,
+    }[kind]
+    reference = pipeline_run_until_end(reader_and_x(data_dir, source=source), max_batches=200)
+    _, epoch = reference_epochs(make_pipe(data_dir, 4), LastBatchPolicy.FILL, 1)
+    if reader_name is not None:
+        reference = reference[:epoch]
+    assert got == [[labels.ravel().tolist(), x.ravel().tolist()] for labels, x in reference]
+    # Every new iterator starts over, inputs and reader: repeat() gives cardinality * n.
+    assert int(ds.repeat(3).cardinality()) == 3 * batches
+    assert as_lists(ds.repeat(3)) == got * 3
+
+
+@pytest.mark.parametrize("count,batches", [(10, 3), (8, 2), (3, 1)])
+def test_cardinality_with_partial_counts_the_incomplete_batch(count, batches):
+    ds = fed_dataset("partial", count)
+    assert int(ds.cardinality()) == batches
+    assert labels_of(ds) == [list(range(count))[i : i + 4] for i in range(0, count, 4)]
+
+
+def test_cardinality_with_partial_and_a_reader_is_the_readers_epoch(data_dir):
+    # 12 samples: the input gives 3 full batches, the reader's epoch cuts the last one.
+    ds = reader_x_dataset(data_dir, "samples", 12, policy="partial")
+    assert int(ds.cardinality()) == 3
+    assert as_lists(ds) == [
+        [[0, 1, 2, 3], [0, 1, 2, 3]],
+        [[4, 5, 6, 7], [4, 5, 6, 7]],
+        [[8, 9], [8, 9]],
+    ]
+
+
+def test_cardinality_with_two_inputs_is_the_shortest(data_dir):
+    ds = dali_tf.experimental.DALIDatasetWithInputs(
+        two_inputs_pipe(),
+        input_datasets={"x": x_input("samples", 9), "y": x_input("batches", 5)},
+        output_dtypes=(tf.int32, tf.int32),
+    )
+    assert int(ds.cardinality()) == 2 == len(list(ds))
+
+
+@pytest.mark.parametrize("kind", ["unknown", "endless"])
+def test_cardinality_with_an_input_of_unknown_or_endless_length(data_dir, kind):
+    ds = reader_x_dataset(data_dir, kind, 6, reader_name=None)
+    expected = {"unknown": tf.data.UNKNOWN_CARDINALITY, "endless": tf.data.INFINITE_CARDINALITY}
+    assert int(ds.cardinality()) == expected[kind]
+    # With a reader epoch, an input of unknown length could end first: unknown too.
+    with_reader = reader_x_dataset(data_dir, kind, 6)
+    assert int(with_reader.cardinality()) == {"unknown": tf.data.UNKNOWN_CARDINALITY}.get(kind, 3)
+    if kind == "unknown":
+        assert len(list(with_reader)) == 1  # 6 samples: one full batch
+
+
+def test_keras_fit_steps_follow_an_input_that_ends_first(data_dir):
+    # Keras takes each epoch's steps from the cardinality: 3 (the reader) would make it run out
+    # of data in the first epoch and stop training.
+    seen = []
+
+    class Recorder(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            seen.append(data[1].numpy().ravel().astype(int).tolist())
+            return {"loss": 0.0}
+
+    model = Recorder()
+    model.compile(run_eagerly=True)
+    ds = reader_x_dataset(data_dir, "samples", 8)
+    xy = ds.map(lambda labels, x: (tf.cast(labels, tf.float32), tf.cast(x, tf.float32)))
+    history = model.fit(xy, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3
+    assert seen == [[0, 1, 2, 3], [4, 5, 6, 7]] * 3
 
 
 # Errors
