@@ -128,8 +128,8 @@ bool ScalarValues(const WireField& field, int element_wire_type, std::vector<uin
   absl::string_view packed = field.bytes;
   while (!packed.empty()) {
     uint64_t value = 0;
-    bool ok = element_wire_type == kVarint ? ReadVarint(&packed, &value)
-                                           : ReadFixed(&packed, 4, &value);
+    bool ok =
+        element_wire_type == kVarint ? ReadVarint(&packed, &value) : ReadFixed(&packed, 4, &value);
     if (!ok) return false;
     values->push_back(value);
   }
@@ -154,7 +154,9 @@ std::string Compact(const std::string& value, size_t elements) {
   return absl::StrFormat("<%d characters, fingerprint %016x>", value.size(), Fingerprint(value));
 }
 
-std::string Quoted(absl::string_view text) { return absl::StrCat("'", absl::CHexEscape(text), "'"); }
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat("'", absl::CHexEscape(text), "'");
+}
 
 // An Argument's value as text ("4", "'a'", "[1, 2]"), and its name.
 bool RenderArgument(absl::string_view message, std::string* name, std::string* value,
@@ -309,8 +311,7 @@ absl::Status DescribeSerializedPipeline(const std::string& serialized, DatasetId
         break;
     }
   }
-  identity->emplace_back("pipeline outputs",
-                         Compact(absl::StrJoin(outputs, ", "), outputs.size()));
+  identity->emplace_back("pipeline outputs", Compact(absl::StrJoin(outputs, ", "), outputs.size()));
   if (!external_inputs.empty()) {
     identity->emplace_back("pipeline external inputs",
                            Compact(absl::StrJoin(external_inputs, ", "), external_inputs.size()));
@@ -328,14 +329,11 @@ absl::Status DescribeDataset(const DaliDatasetAttrs& attrs, DatasetIdentity* ide
                          OrNone(LastBatchPolicyName(epochs.last_batch_policy)));
   if (epochs.has_epochs()) {
     identity->emplace_back(EpochOptions::kEpochSize, absl::StrCat(epochs.epoch_size));
-    identity->emplace_back(EpochOptions::kEpochSizePadded,
-                           absl::StrCat(epochs.epoch_size_padded));
+    identity->emplace_back(EpochOptions::kEpochSizePadded, absl::StrCat(epochs.epoch_size_padded));
     identity->emplace_back(EpochOptions::kNumShards, absl::StrCat(epochs.num_shards));
     identity->emplace_back(EpochOptions::kShardId, absl::StrCat(epochs.shard_id));
-    identity->emplace_back(EpochOptions::kPadLastBatch,
-                           epochs.pad_last_batch ? "true" : "false");
-    identity->emplace_back(EpochOptions::kStickToShard,
-                           epochs.stick_to_shard ? "true" : "false");
+    identity->emplace_back(EpochOptions::kPadLastBatch, epochs.pad_last_batch ? "true" : "false");
+    identity->emplace_back(EpochOptions::kStickToShard, epochs.stick_to_shard ? "true" : "false");
   }
   for (size_t i = 0; i < attrs.inputs.size(); ++i) {
     const InputSpec& input = attrs.inputs[i];
@@ -358,8 +356,7 @@ std::vector<std::string> IdentityDifferences(const DatasetIdentity& saved,
   };
   std::vector<std::string> lines;
   auto add = [&](const std::string& field, const std::string& was, const std::string& is) {
-    lines.push_back(
-        absl::StrCat(field, ": ", was, " in the checkpoint, ", is, " in this dataset"));
+    lines.push_back(absl::StrCat(field, ": ", was, " in the checkpoint, ", is, " in this dataset"));
   };
   for (const auto& [field, value] : saved) {
     auto it = current_map.find(field);

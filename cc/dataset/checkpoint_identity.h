@@ -18,10 +18,10 @@
 //     arguments) and its outputs
 // Left out, because a restore across them gives exactly the batches that followed the save
 // (tests/dataset/checkpoint_test.py): num_threads, device_id, the executor, prefetch queue depths,
-// seeds (the checkpoint carries the generators' states), DALI's diagnostic arguments (_display_name,
-// _module, _origin_stack_*: where in the user's source the operator was defined), and the declared
-// outputs (dtypes, shapes, ragged), which every batch is checked against and the state does not
-// depend on.
+// seeds (the checkpoint carries the generators' states), DALI's diagnostic arguments
+// (_display_name, _module, _origin_stack_*: where in the user's source the operator was defined),
+// and the declared outputs (dtypes, shapes, ragged), which every batch is checked against and the
+// state does not depend on.
 #ifndef DALI_TF_CC_DATASET_CHECKPOINT_IDENTITY_H_
 #define DALI_TF_CC_DATASET_CHECKPOINT_IDENTITY_H_
 

@@ -79,8 +79,7 @@ int64_t DaliDataset::CardinalityInternal(tensorflow::data::CardinalityOptions op
       // Per sample: an incomplete last batch comes only with PARTIAL.
       input_batches = partial ? (elements + batch_size - 1) / batch_size : elements / batch_size;
     }
-    batches =
-        batches == kInfiniteCardinality ? input_batches : std::min(batches, input_batches);
+    batches = batches == kInfiniteCardinality ? input_batches : std::min(batches, input_batches);
   }
   return batches;
 }

@@ -230,8 +230,8 @@ absl::Status EpochCounter::CheckRestored(int64_t counter, int64_t size, int64_t 
                                          const std::vector<int64_t>& shard_sizes,
                                          const std::vector<int64_t>& read_ahead) const {
   auto invalid = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Invalid checkpoint of a DALI dataset reading '", options_.reader_name, "': ", what));
+    return absl::InvalidArgumentError(absl::StrCat("Invalid checkpoint of a DALI dataset reading '",
+                                                   options_.reader_name, "': ", what));
   };
   if (shard_id < 0 || shard_id >= options_.num_shards) {
     return invalid(absl::StrCat("shard ", shard_id, " of ", options_.num_shards));

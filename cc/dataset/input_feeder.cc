@@ -347,9 +347,9 @@ absl::Status InputFeeder::Restore(IteratorContext* ctx,
       // One tensor per sample, or one per batch (a checkpoint of this dataset: see
       // checkpoint_identity.h).
       if (size < 0 || size > (specs_[i].batched ? 1 : batch_size_)) {
-        return absl::InvalidArgumentError(absl::StrCat("Invalid checkpoint of a DALI dataset: ",
-                                                       size, " elements of input '",
-                                                       specs_[i].name, "' in a batch in flight"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("Invalid checkpoint of a DALI dataset: ", size, " elements of input '",
+                         specs_[i].name, "' in a batch in flight"));
       }
       batch[i].resize(size);
       for (int64_t k = 0; k < size; ++k) {

@@ -1,11 +1,13 @@
-// EpochCounter on the first epoch of a reader, per last batch policy and shard layout, and the
-// validation of its attributes. The epochs after the first (read-ahead, shard rotation) are
-// checked end to end against DALI's own iterator in tests/dataset/epochs_test.py.
+// EpochCounter on the first epoch of a reader, per last batch policy and shard layout, the
+// validation of its attributes, and its checkpoints (a restored count is one of its reader's). The
+// epochs after the first (read-ahead, shard rotation) are checked end to end against DALI's own
+// iterator in tests/dataset/epochs_test.py.
 #include "cc/dataset/epoch_counter.h"
 
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/cc/iterator_state.h"
 #include "tests/cc/status_matchers.h"
 
 namespace dali_tf {
@@ -87,6 +89,64 @@ TEST(EpochCounterTest, NextEpochStartsIncomplete) {
   counter.StartNextEpoch();
   EXPECT_FALSE(counter.EpochComplete());
   EXPECT_EQ(FirstEpoch(&counter), (std::vector<int64_t>{4, 4}));
+}
+
+TEST(EpochCounterTest, RestoreContinuesTheSavedCount) {
+  // FILL without padding over 3 shards: the second epoch depends on what the first read ahead.
+  const EpochOptions options = Reader(LastBatchPolicy::kFill, 10, 3, 1);
+  EpochCounter saved(options, 3);
+  FirstEpoch(&saved);
+  saved.StartNextEpoch();
+  IteratorState state;
+  ASSERT_TRUE(saved.Save(&state, "it").ok());
+
+  EpochCounter restored(options, 3);
+  ASSERT_TRUE(restored.Restore(&state, "it").ok());
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    EXPECT_EQ(FirstEpoch(&restored), FirstEpoch(&saved)) << "epoch " << epoch;
+    saved.StartNextEpoch();
+    restored.StartNextEpoch();
+  }
+}
+
+TEST(EpochCounterTest, RestoreRefusesACountThatIsNotOfItsReader) {
+  const EpochOptions options = Reader(LastBatchPolicy::kFill, 10, 3, 1);
+  EpochCounter fresh(options, 3);
+  const std::vector<int64_t> first_epoch = FirstEpoch(&fresh);
+  struct Corruption {
+    const char* key;
+    int64_t value;
+    const char* message;
+  };
+  for (const Corruption& c : std::vector<Corruption>{
+           {"epoch_num_shards", 2, "reading 2 shards, this one reads 3"},
+           {"epoch_shard_id", 3, "shard 3 of 3"},
+           {"epoch_shard_size_0", 4, "shard sizes are not those of this reader"},
+           {"epoch_counter", -1, "position -1 in an epoch of"},
+           {"epoch_size", 1000, "in an epoch of 1000 samples"},
+           {"epoch_read_ahead_2", -2, "-2 samples read ahead in shard 2"},
+       }) {
+    IteratorState state;
+    ASSERT_TRUE(EpochCounter(options, 3).Save(&state, "it").ok());
+    state.Set("it", c.key, c.value);
+    EpochCounter restored(options, 3);
+    EXPECT_TRUE(IsInvalidArgument(restored.Restore(&state, "it"), {c.message})) << c.key;
+    EXPECT_EQ(FirstEpoch(&restored), first_epoch) << c.key << ": left as it was";
+  }
+}
+
+TEST(EpochCounterTest, RestoreTakesRolledShardSizes) {
+  // Shards of 3, 3 and 4 samples; without stick_to_shard the sizes roll each epoch.
+  const EpochOptions options = Reader(LastBatchPolicy::kFill, 10, 3, 0);
+  EpochCounter counter(options, 3);
+  for (int epoch = 0; epoch < 4; ++epoch) {
+    IteratorState state;
+    ASSERT_TRUE(counter.Save(&state, "it").ok());
+    EpochCounter restored(options, 3);
+    EXPECT_TRUE(restored.Restore(&state, "it").ok()) << "epoch " << epoch;
+    FirstEpoch(&counter);
+    counter.StartNextEpoch();
+  }
 }
 
 TEST(EpochOptionsTest, ParsesPolicyNamesAndRefusesOthers) {

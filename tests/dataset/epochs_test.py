@@ -538,7 +538,9 @@ def as_lists(elements):
         ("batches", 5, None, 5),
     ],
 )
-def test_cardinality_with_inputs_is_the_batches_that_come(data_dir, kind, count, reader_name, batches):
+def test_cardinality_with_inputs_is_the_batches_that_come(
+    data_dir, kind, count, reader_name, batches
+):
     ds = reader_x_dataset(data_dir, kind, count, reader_name)
     assert int(ds.cardinality()) == len(ds) == batches
     got = as_lists(ds)
