@@ -231,11 +231,10 @@ TEST(CheckpointIdentityTest, ARestoreChecksTheSavedDescription) {
       CheckDatasetIdentity(batched, &state, "it"),
       {"input 0: 'x', per-sample, layout as in the pipeline in the checkpoint, 'x', batch, "
        "layout 'HWC' in this dataset"}));
-  EXPECT_TRUE(IsInvalidArgument(
-      CheckDatasetIdentity(Attrs(4), &state, "it"),
-      {"reader_name: 'Reader' in the checkpoint, none in this dataset",
-       "last_batch_policy: drop in the checkpoint, none in this dataset",
-       "reader_epoch_size: 2 in the checkpoint, none in this dataset"}));
+  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(4), &state, "it"),
+                                {"reader_name: 'Reader' in the checkpoint, none in this dataset",
+                                 "last_batch_policy: drop in the checkpoint, none in this dataset",
+                                 "reader_epoch_size: 2 in the checkpoint, none in this dataset"}));
 }
 
 TEST(CheckpointIdentityTest, ACheckpointWithoutADescriptionIsRefused) {

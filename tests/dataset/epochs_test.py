@@ -2,8 +2,8 @@
 framework iterators (nvidia.dali.plugin.base_iterator) cut the reader's stream into epochs.
 
 The reader reads N tiny files whose labels (from a file_list) are their indices, so a batch of
-labels names its samples. The reference is DALI's iterator logic itself: _DaliBaseIterator run
-as its framework iterators run it (the PyTorch one's __next__), with NumPy outputs.
+labels names its samples. The reference is DALI's iterator logic itself
+(tests/common/reference_iterator.py).
 """
 
 import os
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def
-from nvidia.dali.plugin.base_iterator import LastBatchPolicy, _DaliBaseIterator
+from nvidia.dali.plugin.base_iterator import LastBatchPolicy
 from tensorflow.python.data.ops import dataset_ops
 from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
@@ -20,6 +20,7 @@ import dali_tf
 from dali_tf import _epochs
 from dali_tf._pipeline import PipelineSettings
 from dali_tf.dataset import OutputStructure, make_variant
+from tests.common import reference_iterator as reference
 from tests.common.inputs_test_utils import pipeline_run_until_end
 
 FILES = 10
@@ -60,41 +61,9 @@ def make_pipe(root, batch_size, checkpointing=False, **reader):
     return labels_pipe(root, batch_size=batch_size, enable_checkpointing=checkpointing, **reader)
 
 
-class ReferenceIterator(_DaliBaseIterator):
-    """DALI's framework iterator for one pipeline, giving the label batches as NumPy: __next__
-    as nvidia.dali.plugin.pytorch.DALIGenericIterator's (get outputs, schedule, advance, cut
-    the padded samples)."""
-
-    def __next__(self):
-        self._ever_consumed = True
-        outputs = self._get_outputs()
-        batch = np.array(outputs[0][0].as_array()).ravel().tolist()
-        self._schedule_runs()
-        self._advance_and_check_drop_last()
-        if_drop, left = self._remove_padded()
-        if np.any(if_drop):
-            batch = batch[0 : left[0]]
-        return batch
-
-
 def reference_epochs(pipe, policy, epochs=EPOCHS):
-    """Per epoch, the label batches DALI's iterator gives (reset() after each epoch), and the
-    iterator's len() when made."""
-    iterator = ReferenceIterator(
-        pipe, reader_name="Reader", last_batch_policy=policy, prepare_first_batch=False
-    )
-    length = len(iterator)
-    result = []
-    for _ in range(epochs):
-        batches = []
-        while True:
-            try:
-                batches.append(next(iterator))
-            except StopIteration:
-                break
-        iterator.reset()
-        result.append(batches)
-    return result, length
+    """Per epoch, the label batches DALI's iterator gives, and its len() when made."""
+    return reference.reference_epochs(pipe, policy, epochs)
 
 
 def dataset(root, batch_size, policy, checkpointing=False, **reader):
