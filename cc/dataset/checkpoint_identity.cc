@@ -319,7 +319,9 @@ absl::Status DescribeSerializedPipeline(const std::string& serialized, DatasetId
   return absl::OkStatus();
 }
 
-absl::Status DescribeDataset(const DaliDatasetAttrs& attrs, DatasetIdentity* identity) {
+absl::Status DescribeDataset(const DaliDatasetAttrs& attrs,
+                             const std::vector<const tensorflow::data::DatasetBase*>& inputs,
+                             DatasetIdentity* identity) {
   identity->clear();
   identity->emplace_back(PipelineOptions::kBatchSize, absl::StrCat(attrs.pipeline.batch_size));
   const EpochOptions& epochs = attrs.epochs;
@@ -337,10 +339,19 @@ absl::Status DescribeDataset(const DaliDatasetAttrs& attrs, DatasetIdentity* ide
   }
   for (size_t i = 0; i < attrs.inputs.size(); ++i) {
     const InputSpec& input = attrs.inputs[i];
+    std::string elements;
+    if (i < inputs.size()) {
+      std::vector<std::string> specs;
+      for (size_t c = 0; c < inputs[i]->output_dtypes().size(); ++c) {
+        specs.push_back(absl::StrCat(tensorflow::DataTypeString(inputs[i]->output_dtypes()[c]), " ",
+                                     inputs[i]->output_shapes()[c].DebugString()));
+      }
+      elements = absl::StrCat(", elements ", absl::StrJoin(specs, ", "));
+    }
     identity->emplace_back(
         absl::StrCat("input ", i),
         absl::StrCat(Quoted(input.name), input.batched ? ", batch" : ", per-sample", ", layout ",
-                     input.layout.empty() ? "as in the pipeline" : Quoted(input.layout)));
+                     input.layout.empty() ? "as in the pipeline" : Quoted(input.layout), elements));
   }
   return DescribeSerializedPipeline(attrs.pipeline.serialized_pipeline, identity);
 }
@@ -378,10 +389,11 @@ std::vector<std::string> IdentityDifferences(const DatasetIdentity& saved,
 }
 
 absl::Status SaveDatasetIdentity(const DaliDatasetAttrs& attrs,
+                                 const std::vector<const tensorflow::data::DatasetBase*>& inputs,
                                  tensorflow::data::IteratorStateWriter* writer,
                                  const std::string& prefix) {
   DatasetIdentity identity;
-  TF_RETURN_IF_ERROR(DescribeDataset(attrs, &identity));
+  TF_RETURN_IF_ERROR(DescribeDataset(attrs, inputs, &identity));
   const int64_t n = static_cast<int64_t>(identity.size());
   tensorflow::Tensor fields(tensorflow::DT_STRING, tensorflow::TensorShape({n}));
   tensorflow::Tensor values(tensorflow::DT_STRING, tensorflow::TensorShape({n}));
@@ -394,6 +406,7 @@ absl::Status SaveDatasetIdentity(const DaliDatasetAttrs& attrs,
 }
 
 absl::Status CheckDatasetIdentity(const DaliDatasetAttrs& attrs,
+                                  const std::vector<const tensorflow::data::DatasetBase*>& inputs,
                                   tensorflow::data::IteratorStateReader* reader,
                                   const std::string& prefix) {
   if (!reader->Contains(prefix, kFieldsKey) || !reader->Contains(prefix, kValuesKey)) {
@@ -416,14 +429,14 @@ absl::Status CheckDatasetIdentity(const DaliDatasetAttrs& attrs,
     saved.emplace_back(fields.vec<tensorflow::tstring>()(i), values.vec<tensorflow::tstring>()(i));
   }
   DatasetIdentity current;
-  TF_RETURN_IF_ERROR(DescribeDataset(attrs, &current));
+  TF_RETURN_IF_ERROR(DescribeDataset(attrs, inputs, &current));
   std::vector<std::string> differences = IdentityDifferences(saved, current);
   if (differences.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "Cannot restore the DALIDataset iterator: the checkpoint was saved from a different DALI "
       "dataset, and its state would give wrong batches in this one. Restore it into a dataset "
       "made the same way (the same pipeline and arguments, batch size, reader_name and "
-      "last_batch_policy, shard, inputs). What differs:\n  ",
+      "last_batch_policy, shard, inputs and their elements). What differs:\n  ",
       absl::StrJoin(differences, "\n  ")));
 }
 

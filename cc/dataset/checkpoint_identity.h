@@ -13,7 +13,8 @@
 //   batch_size
 //   the reader epochs: reader_name, last_batch_policy and the reader's metadata (epoch size,
 //     padded size, shards, shard id, padding, stick_to_shard)
-//   the inputs, by position: the external source each feeds, per-sample or batch, layout
+//   the inputs, by position: the external source each feeds, per-sample or batch, layout, and
+//     the dtypes and shapes of the input dataset's elements (the batches in flight hold them)
 //   the pipeline as serialized: its operators (instance name, schema, device, inputs, outputs,
 //     arguments) and its outputs
 // Left out, because a restore across them gives exactly the batches that followed the save
@@ -38,8 +39,11 @@ namespace dali_tf {
 // (field, value) in a fixed order; fields are what messages name.
 using DatasetIdentity = std::vector<std::pair<std::string, std::string>>;
 
-// The description of a dataset. InvalidArgument when its serialized pipeline cannot be read.
-absl::Status DescribeDataset(const DaliDatasetAttrs& attrs, DatasetIdentity* identity);
+// The description of a dataset: its attributes and the element specs of its input datasets
+// (one per attrs.inputs entry). InvalidArgument when its serialized pipeline cannot be read.
+absl::Status DescribeDataset(const DaliDatasetAttrs& attrs,
+                             const std::vector<const tensorflow::data::DatasetBase*>& inputs,
+                             DatasetIdentity* identity);
 
 // The serialized pipeline's part of the description (a dali_proto.PipelineDef).
 absl::Status DescribeSerializedPipeline(const std::string& serialized, DatasetIdentity* identity);
@@ -49,14 +53,16 @@ absl::Status DescribeSerializedPipeline(const std::string& serialized, DatasetId
 std::vector<std::string> IdentityDifferences(const DatasetIdentity& saved,
                                              const DatasetIdentity& current, size_t limit = 8);
 
-// Writes the description of `attrs` next to an iterator's state.
+// Writes the description of the dataset next to an iterator's state.
 absl::Status SaveDatasetIdentity(const DaliDatasetAttrs& attrs,
+                                 const std::vector<const tensorflow::data::DatasetBase*>& inputs,
                                  tensorflow::data::IteratorStateWriter* writer,
                                  const std::string& prefix);
 
-// Reads the saved description and compares it with `attrs`: InvalidArgument naming every
+// Reads the saved description and compares it with the dataset's: InvalidArgument naming every
 // difference when the state comes from another dataset (or from a dali_tf that saved none).
 absl::Status CheckDatasetIdentity(const DaliDatasetAttrs& attrs,
+                                  const std::vector<const tensorflow::data::DatasetBase*>& inputs,
                                   tensorflow::data::IteratorStateReader* reader,
                                   const std::string& prefix);
 

@@ -346,7 +346,7 @@ absl::Status InputFeeder::Restore(IteratorContext* ctx,
       TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, InFlightKey(b, i, "size"), &size));
       // One tensor per sample, or one per batch (a checkpoint of this dataset: see
       // checkpoint_identity.h).
-      if (size < 0 || size > (specs_[i].batched ? 1 : batch_size_)) {
+      if (size < 1 || size > (specs_[i].batched ? 1 : batch_size_)) {
         return absl::InvalidArgumentError(
             absl::StrCat("Invalid checkpoint of a DALI dataset: ", size, " elements of input '",
                          specs_[i].name, "' in a batch in flight"));
@@ -355,6 +355,12 @@ absl::Status InputFeeder::Restore(IteratorContext* ctx,
       for (int64_t k = 0; k < size; ++k) {
         TF_RETURN_IF_ERROR(
             reader->ReadTensor(prefix, InFlightKey(b, i, std::to_string(k)), &batch[i][k]));
+        daliDataType_t unused;
+        if (!TfToDaliType(batch[i][k].dtype(), &unused)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "Invalid checkpoint of a DALI dataset: a batch in flight of input '", specs_[i].name,
+              "' holds ", tensorflow::DataTypeString(batch[i][k].dtype())));
+        }
       }
     }
     to_refeed_.push_back(std::move(batch));

@@ -214,24 +214,24 @@ DaliDatasetAttrs Attrs(int batch_size, const std::string& reader_name = "") {
 
 TEST(CheckpointIdentityTest, ARestoreChecksTheSavedDescription) {
   IteratorState state;
-  ASSERT_TRUE(SaveDatasetIdentity(Attrs(4, "Reader"), &state, "it").ok());
-  EXPECT_TRUE(CheckDatasetIdentity(Attrs(4, "Reader"), &state, "it").ok());
+  ASSERT_TRUE(SaveDatasetIdentity(Attrs(4, "Reader"), {}, &state, "it").ok());
+  EXPECT_TRUE(CheckDatasetIdentity(Attrs(4, "Reader"), {}, &state, "it").ok());
 
   DaliDatasetAttrs other_key = Attrs(4, "Reader");
   other_key.epochs.key = "another DALIDataset";  // the same dataset made again
-  EXPECT_TRUE(CheckDatasetIdentity(other_key, &state, "it").ok());
+  EXPECT_TRUE(CheckDatasetIdentity(other_key, {}, &state, "it").ok());
 
-  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(8, "Reader"), &state, "it"),
+  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(8, "Reader"), {}, &state, "it"),
                                 {"saved from a different DALI dataset",
                                  "batch_size: 4 in the checkpoint, 8 in this dataset"}));
   DaliDatasetAttrs batched = Attrs(4, "Reader");
   batched.inputs[0].batched = true;
   batched.inputs[0].layout = "HWC";
   EXPECT_TRUE(IsInvalidArgument(
-      CheckDatasetIdentity(batched, &state, "it"),
+      CheckDatasetIdentity(batched, {}, &state, "it"),
       {"input 0: 'x', per-sample, layout as in the pipeline in the checkpoint, 'x', batch, "
        "layout 'HWC' in this dataset"}));
-  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(4), &state, "it"),
+  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(4), {}, &state, "it"),
                                 {"reader_name: 'Reader' in the checkpoint, none in this dataset",
                                  "last_batch_policy: drop in the checkpoint, none in this dataset",
                                  "reader_epoch_size: 2 in the checkpoint, none in this dataset"}));
@@ -239,9 +239,9 @@ TEST(CheckpointIdentityTest, ARestoreChecksTheSavedDescription) {
 
 TEST(CheckpointIdentityTest, ACheckpointWithoutADescriptionIsRefused) {
   IteratorState state;
-  ASSERT_TRUE(SaveDatasetIdentity(Attrs(4), &state, "it").ok());
+  ASSERT_TRUE(SaveDatasetIdentity(Attrs(4), {}, &state, "it").ok());
   state.Erase("it", "dataset_identity_values");
-  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(4), &state, "it"),
+  EXPECT_TRUE(IsInvalidArgument(CheckDatasetIdentity(Attrs(4), {}, &state, "it"),
                                 {"does not say which DALI dataset it was saved from"}));
 }
 

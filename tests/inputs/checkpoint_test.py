@@ -127,13 +127,24 @@ def saved_with_batches_in_flight(dataset, tmp_path):
     [
         (
             dict(x=dali_tf.experimental.Input(x_samples().batch(3), batch=True)),
-            ["input 0: 'x', per-sample, layout as in the pipeline in the checkpoint, 'x', batch"],
+            [
+                "input 0: 'x', per-sample, layout as in the pipeline, elements float [2] in the "
+                "checkpoint, 'x', batch, layout as in the pipeline, elements float [?,2] in this "
+                "dataset"
+            ],
         ),
         (
             dict(x=dali_tf.experimental.Input(x_samples(), layout="W")),
-            ["in the checkpoint, 'x', per-sample, layout 'W' in this dataset"],
+            ["in the checkpoint, 'x', per-sample, layout 'W', elements float [2] in this dataset"],
         ),
         (dict(batch_size=2), ["batch_size: 3 in the checkpoint, 2 in this dataset"]),
+        (
+            dict(x=x_samples().map(lambda x: x[:1])),
+            [
+                "elements float [2] in the checkpoint, 'x', per-sample, layout as in the pipeline, "
+                "elements float [1] in this dataset"
+            ],
+        ),
         (
             dict(last_batch_policy="partial", shapes=(None, 2)),
             ["last_batch_policy: none in the checkpoint, partial in this dataset"],
@@ -160,7 +171,10 @@ def test_a_checkpoint_of_another_input_is_refused(tmp_path):
     with pytest.raises(tf.errors.InvalidArgumentError) as error:
         tf.train.Checkpoint(iterator=iterator).restore(path)
     message = str(error.value)
-    assert "input 0: 'x', per-sample, layout as in the pipeline in the checkpoint, 'y'" in message
+    assert (
+        "input 0: 'x', per-sample, layout as in the pipeline, elements float [2] in the "
+        "checkpoint, 'y'" in message
+    )
     assert "operator 'x'" in message and "operator 'y'" in message
 
 
