@@ -123,7 +123,7 @@ TEST(EpochCounterTest, RestoreRefusesACountThatIsNotOfItsReader) {
            {"epoch_shard_id", 3, "shard 3 of 3"},
            {"epoch_shard_size_0", 4, "shard sizes are not those of this reader"},
            {"epoch_counter", -1, "position -1 in an epoch of"},
-           {"epoch_size", 1000, "in an epoch of 1000 samples"},
+           {"epoch_size", -4, "in an epoch of -4 samples"},
            {"epoch_read_ahead_2", -2, "-2 samples read ahead in shard 2"},
        }) {
     IteratorState state;
@@ -135,17 +135,36 @@ TEST(EpochCounterTest, RestoreRefusesACountThatIsNotOfItsReader) {
   }
 }
 
-TEST(EpochCounterTest, RestoreTakesRolledShardSizes) {
-  // Shards of 3, 3 and 4 samples; without stick_to_shard the sizes roll each epoch.
-  const EpochOptions options = Reader(LastBatchPolicy::kFill, 10, 3, 0);
-  EpochCounter counter(options, 3);
-  for (int epoch = 0; epoch < 4; ++epoch) {
-    IteratorState state;
-    ASSERT_TRUE(counter.Save(&state, "it").ok());
-    EpochCounter restored(options, 3);
-    EXPECT_TRUE(restored.Restore(&state, "it").ok()) << "epoch " << epoch;
-    FirstEpoch(&counter);
-    counter.StartNextEpoch();
+TEST(EpochCounterTest, RestoreTakesEveryCountItsReaderReaches) {
+  // Every position of many epochs (rolled shard sizes, read-ahead) of many layouts restores.
+  for (LastBatchPolicy policy :
+       {LastBatchPolicy::kFill, LastBatchPolicy::kDrop, LastBatchPolicy::kPartial}) {
+    for (int64_t shards = 1; shards <= 4; ++shards) {
+      for (int64_t samples = shards; samples <= 13; ++samples) {
+        for (int64_t batch = 1; batch <= 5; ++batch) {
+          for (bool stick : {false, true}) {
+            EpochOptions options = Reader(policy, samples, shards, shards - 1);
+            options.stick_to_shard = stick;
+            EpochCounter counter(options, batch);
+            for (int step = 0; step < 200; ++step) {
+              IteratorState state;
+              ASSERT_TRUE(counter.Save(&state, "it").ok());
+              EpochCounter restored(options, batch);
+              absl::Status status = restored.Restore(&state, "it");
+              ASSERT_TRUE(status.ok())
+                  << status << ": policy " << LastBatchPolicyName(policy) << ", " << samples
+                  << " samples in " << shards << " shards, batch " << batch << ", step " << step;
+              if (counter.EpochComplete()) {
+                if (counter.DropPending()) counter.CountBatch();
+                counter.StartNextEpoch();
+              } else {
+                counter.CountBatch();
+              }
+            }
+          }
+        }
+      }
+    }
   }
 }
 

@@ -97,9 +97,8 @@ def files(tmp_path_factory):
     return paths
 
 
-@pipeline_def(num_threads=1, device_id=None, enable_checkpointing=True)
-def reader_pipe(files, count=10, name="Reader", shard_id=0, num_shards=1):
-    """(labels, noise): the first `count` files, labelled with their index, and a random output."""
+def labels_and_noise(files, count, name, shard_id, num_shards):
+    """The first `count` files, labelled with their index, and a random output."""
     _, labels = fn.readers.file(
         files=files[:count],
         labels=list(range(count)),
@@ -110,22 +109,18 @@ def reader_pipe(files, count=10, name="Reader", shard_id=0, num_shards=1):
         name=name,
     )
     return labels, fn.random.uniform(range=[0, 1], shape=[2])
+
+
+@pipeline_def(num_threads=1, device_id=None, enable_checkpointing=True)
+def reader_pipe(files, count=10, name="Reader", shard_id=0, num_shards=1):
+    return labels_and_noise(files, count, name, shard_id, num_shards)
 
 
 @pipeline_def(num_threads=1, device_id=None, enable_checkpointing=True)
 def same_pipe_defined_elsewhere(files, count=10, name="Reader", shard_id=0, num_shards=1):
-    """reader_pipe, word for word, on other source lines (DALI records where operators are
-    defined in the serialized pipeline)."""
-    _, labels = fn.readers.file(
-        files=files[:count],
-        labels=list(range(count)),
-        shard_id=shard_id,
-        num_shards=num_shards,
-        random_shuffle=True,
-        initial_fill=4,
-        name=name,
-    )
-    return labels, fn.random.uniform(range=[0, 1], shape=[2])
+    """reader_pipe in another function: DALI records in the serialized pipeline where (function,
+    line) each operator was defined."""
+    return labels_and_noise(files, count, name, shard_id, num_shards)
 
 
 def reader_dataset(files, pipe=reader_pipe, batch_size=4, seed=1, dataset_args=None, **pipe_args):

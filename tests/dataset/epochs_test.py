@@ -209,10 +209,9 @@ def test_an_unused_iterator_takes_nothing(data_dir):
     assert labels_of(used) == expected[1]
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
-@pytest.mark.parametrize("pad", [False, True])
-def test_keras_fit_epochs_are_dalis_epochs(data_dir, policy, pad):
-    expected, _ = reference_epochs(make_pipe(data_dir, 4, pad=pad), policy)
+def keras_fit(xy, epochs):
+    """model.fit(xy, epochs): the y batches Keras trained on (as lists of ints), and the number of
+    epochs it ran."""
     seen = []
 
     class Recorder(tf.keras.Model):
@@ -224,13 +223,21 @@ def test_keras_fit_epochs_are_dalis_epochs(data_dir, policy, pad):
             return self.dense(x)
 
         def train_step(self, data):
-            seen.append(data[0].numpy().ravel().astype(int).tolist())
+            seen.append(data[1].numpy().ravel().astype(int).tolist())
             return {"loss": 0.0}
 
     model = Recorder()
     model.compile(run_eagerly=True)
+    history = model.fit(xy, epochs=epochs, verbose=0)
+    return seen, len(history.history["loss"])
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("pad", [False, True])
+def test_keras_fit_epochs_are_dalis_epochs(data_dir, policy, pad):
+    expected, _ = reference_epochs(make_pipe(data_dir, 4, pad=pad), policy)
     xy = dataset(data_dir, 4, policy, pad=pad).map(lambda x: (tf.cast(x, tf.float32),) * 2)
-    model.fit(xy, epochs=EPOCHS, verbose=0)
+    seen, _ = keras_fit(xy, EPOCHS)
     # (FILL without padding: Keras warns that the shorter second epoch ran out of data.)
     assert seen == [b for epoch in expected for b in epoch]
 
@@ -573,26 +580,10 @@ def test_cardinality_with_an_input_of_unknown_or_endless_length(data_dir, kind):
 def test_keras_fit_steps_follow_an_input_that_ends_first(data_dir):
     # Keras takes each epoch's steps from the cardinality: 3 (the reader) would make it run out
     # of data in the first epoch and stop training.
-    seen = []
-
-    class Recorder(tf.keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = tf.keras.layers.Dense(1)
-
-        def call(self, x):
-            return self.dense(x)
-
-        def train_step(self, data):
-            seen.append(data[1].numpy().ravel().astype(int).tolist())
-            return {"loss": 0.0}
-
-    model = Recorder()
-    model.compile(run_eagerly=True)
     ds = reader_x_dataset(data_dir, "samples", 8)
     xy = ds.map(lambda labels, x: (tf.cast(labels, tf.float32), tf.cast(x, tf.float32)))
-    history = model.fit(xy, epochs=3, verbose=0)
-    assert len(history.history["loss"]) == 3
+    seen, epochs = keras_fit(xy, 3)
+    assert epochs == 3
     assert seen == [[0, 1, 2, 3], [4, 5, 6, 7]] * 3
 
 
