@@ -146,7 +146,7 @@ TEST(EpochCounterTest, RestoreTakesEveryCountItsReaderReaches) {
             EpochOptions options = Reader(policy, samples, shards, shards - 1);
             options.stick_to_shard = stick;
             EpochCounter counter(options, batch);
-            for (int step = 0; step < 200; ++step) {
+            for (int step = 0; step < 120; ++step) {
               IteratorState state;
               ASSERT_TRUE(counter.Save(&state, "it").ok());
               EpochCounter restored(options, batch);
