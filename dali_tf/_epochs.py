@@ -69,9 +69,10 @@ def policy_name(policy):
     )
 
 
-def resolve(settings, outputs, reader_name, last_batch_policy, has_inputs):
-    """The EpochSettings of a dataset: `settings` are its PipelineSettings, `outputs` its
-    OutputStructure, `has_inputs` whether it is fed by input datasets (or source= callbacks)."""
+def resolve(settings, reader_name, last_batch_policy, has_inputs):
+    """The EpochSettings of a dataset: `settings` are its PipelineSettings, `has_inputs` whether
+    it is fed by input datasets (or source= callbacks). What the policy asks of the declared
+    outputs (PARTIAL: an unknown batch dimension) the op checks."""
     if reader_name is None and last_batch_policy is None:
         return NO_EPOCHS
     if reader_name is not None and not isinstance(reader_name, str):
@@ -85,8 +86,6 @@ def resolve(settings, outputs, reader_name, last_batch_policy, has_inputs):
             "out)"
         )
     policy = policy_name(LastBatchPolicy.FILL if last_batch_policy is None else last_batch_policy)
-    if policy == "partial":
-        _check_partial(outputs, reader_name)
     if reader_name is None:
         return EpochSettings(last_batch_policy=policy)
     meta = reader_meta(settings, reader_name)
@@ -123,7 +122,7 @@ def readers_meta(settings):
     Inside ``read_once()`` the copy is built once per pipeline.
     """
     cache = getattr(_read_once, "cache", None)
-    key = (settings.serialized, settings.batch_size, settings.device_id)
+    key = (settings.serialized_pipeline, settings.batch_size, settings.device_id)
     if cache is not None and key in cache:
         return cache[key]
     device_id = settings.device_id
@@ -158,23 +157,3 @@ def read_once():
         yield
     finally:
         _read_once.cache = None
-
-
-def _check_partial(outputs, reader_name):
-    for i, shape in enumerate(outputs.shapes):
-        if shape.rank and shape[0] is not None:
-            raise ValueError(
-                "output_shapes%s is %s, but last_batch_policy=PARTIAL can yield a shorter last "
-                "batch: declare its batch dimension as None, e.g. %s"
-                % (
-                    "" if outputs.single else "[%d]" % i,
-                    shape,
-                    tuple([None] + shape.as_list()[1:]),
-                )
-            )
-    ragged = getattr(outputs, "ragged", ())
-    if reader_name is not None and any(ragged):
-        raise ValueError(
-            "last_batch_policy=PARTIAL with reader_name cannot shorten ragged outputs "
-            "(output_ragged): use FILL or DROP"
-        )

@@ -97,9 +97,6 @@ class OutputStructure:
                 )
         shapes_ = tuple(_as_shape(s, None if single else i) for i, s in enumerate(shape_list))
         ragged = _as_ragged_flags(output_ragged, len(resolved), single)
-        for i, (is_ragged, shape) in enumerate(zip(ragged, shapes_)):
-            if is_ragged:
-                _ragged_rank(shape, None if single else i)
         return cls(dtypes=resolved, shapes=shapes_, single=single, ragged=ragged)
 
     def check_against(self, settings):
@@ -130,7 +127,7 @@ class OutputStructure:
             if self.ragged and self.ragged[i]:
                 specs.append(
                     tf.RaggedTensorSpec(
-                        shape, dtype, ragged_rank=_ragged_rank(shape, i), row_splits_dtype=tf.int64
+                        shape, dtype, ragged_rank=_ragged_rank(shape), row_splits_dtype=tf.int64
                     )
                 )
             else:
@@ -168,7 +165,7 @@ def build_dataset_op(
     inputs = _inputs.resolve_inputs(pipeline, input_datasets, settings.batch_size)
     gpu = requested_gpu()
     datasets = [_placed_input(spec, gpu) for spec in inputs]
-    epochs = _epochs.resolve(settings, outputs, reader_name, last_batch_policy, bool(inputs))
+    epochs = _epochs.resolve(settings, reader_name, last_batch_policy, bool(inputs))
     variant = make_variant(settings, outputs, fail_on_device_mismatch, inputs, datasets, epochs)
     return outputs, tuple(datasets), variant
 
@@ -392,16 +389,10 @@ def _as_ragged_flags(output_ragged, count, single):
     return tuple(output_ragged) if any(output_ragged) else ()
 
 
-def _ragged_rank(shape, i):
-    """A ragged output's ragged rank: the position of the last None after the batch dimension."""
-    ragged_dims = [d for d in range(1, shape.rank or 0) if shape[d] is None]
-    if not ragged_dims:
-        raise ValueError(
-            "output_shapes%s is %s, but a ragged output (output_ragged) needs a shape of known "
-            "rank with None in its ragged dimensions, e.g. (batch_size, None, None, 3) for images "
-            "of different sizes" % (_index(i), shape)
-        )
-    return ragged_dims[-1]
+def _ragged_rank(shape):
+    """A ragged output's ragged rank: the position of the last None after the batch dimension
+    (the op refuses a ragged output without one: cc/dataset/ragged_output.cc, RaggedRankOf)."""
+    return max((d for d in range(1, shape.rank or 0) if shape[d] is None), default=0)
 
 
 def _as_shape(value, i):

@@ -6,6 +6,7 @@
 #include "tensorflow/core/framework/attr_value_util.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
 
 namespace dali_tf {
 
@@ -53,13 +54,19 @@ void AddPipelineOptionAttrs(tensorflow::register_op::OpDefBuilderWrapper& op) {
   }
 }
 
-absl::Status ReadPipelineOptions(const tensorflow::OpKernelConstruction& ctx, PipelineOptions* o) {
+template <typename Context>
+absl::Status ReadPipelineOptions(const Context& ctx, PipelineOptions* o) {
   for (const OptionAttr& attr : OptionAttrs()) {
     TF_RETURN_IF_ERROR(
         std::visit([&](auto field) { return ctx.GetAttr(attr.name, &(o->*field)); }, attr.field));
   }
   return absl::OkStatus();
 }
+
+template absl::Status ReadPipelineOptions(const tensorflow::OpKernelConstruction&,
+                                          PipelineOptions*);
+template absl::Status ReadPipelineOptions(const tensorflow::shape_inference::InferenceContext&,
+                                          PipelineOptions*);
 
 absl::Status ValidatePipelineOptions(const PipelineOptions& o) {
   if (o.serialized_pipeline.empty()) {

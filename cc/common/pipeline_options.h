@@ -19,7 +19,6 @@
 #include "tensorflow/core/framework/attr_value_util.h"
 
 namespace tensorflow {
-class OpKernelConstruction;
 namespace register_op {
 class OpDefBuilderWrapper;
 }  // namespace register_op
@@ -76,9 +75,11 @@ tensorflow::AttrValue ToAttrValue(const T& value) {
 // false); the dataset op's callers give each one.
 void AddPipelineOptionAttrs(tensorflow::register_op::OpDefBuilderWrapper& op);
 
-// Reads every option attribute of an op's kernel.
-absl::Status ReadPipelineOptions(const tensorflow::OpKernelConstruction& ctx,
-                                 PipelineOptions* options);
+// Reads every option attribute: of an op's kernel (tensorflow::OpKernelConstruction), or of a
+// node in its shape function (shape_inference::InferenceContext), which validates them when the
+// op is created.
+template <typename Context>
+absl::Status ReadPipelineOptions(const Context& ctx, PipelineOptions* options);
 
 // Positive sizes and depths (or kKeepSerialized), a pipeline to deserialize; errors name the
 // attribute.

@@ -45,7 +45,13 @@ const tensorflow::InitOnStartupMarker kDaliDatasetOpRegistered = [] {
       .Attr(absl::StrCat(A::kRaggedShapes, ": list(shape) = []"))
       .Output("handle: variant")
       .SetIsStateful()
-      .SetShapeFn(tensorflow::shape_inference::ScalarShape)
+      .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) -> absl::Status {
+        // Every attribute is checked here too: in a graph, a bad combination fails when the op
+        // is created, with the kernel's own message.
+        DaliDatasetAttrs attrs;
+        TF_RETURN_IF_ERROR(ParseDatasetAttrs(*c, &attrs));
+        return tensorflow::shape_inference::ScalarShape(c);
+      })
       .Doc(R"doc(
 A dataset whose elements are the batches of a DALI pipeline (one tensor per pipeline output).
 batch_size, num_threads, device_id, seed and the queue depths override the serialized pipeline's
@@ -68,7 +74,7 @@ class DaliDatasetOp : public tensorflow::data::DatasetOpKernel {
  public:
   explicit DaliDatasetOp(OpKernelConstruction* ctx)
       : DatasetOpKernel(ctx), placement_(KernelPlacement(*ctx)) {
-    OP_REQUIRES_OK(ctx, ParseDatasetAttrs(ctx, &attrs_));
+    OP_REQUIRES_OK(ctx, ParseDatasetAttrs(*ctx, &attrs_));
     OP_REQUIRES_OK(
         ctx, CheckDeviceMatch(placement_, OnDevice(attrs_.pipeline, placement_.gpu_id).device_id,
                               attrs_.fail_on_device_mismatch));

@@ -4,6 +4,7 @@
 #include "cc/common/dtype_mapping.h"
 #include "cc/dataset/ragged_output.h"
 #include "tensorflow/core/framework/attr_value_util.h"
+#include "tensorflow/core/framework/shape_inference.h"
 
 namespace dali_tf {
 
@@ -19,7 +20,7 @@ absl::Status CheckOutputs(const DaliDatasetAttrs& attrs) {
     daliDataType_t unused;
     if (!TfToDaliType(attrs.output_dtypes[i], &unused)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "output_dtypes[", i, "] is ", tensorflow::DataTypeString(attrs.output_dtypes[i]),
+          "output_dtypes[", i, "] is ", TfTypeName(attrs.output_dtypes[i]),
           ", which a DALI pipeline cannot produce (supported: ", SupportedTfTypeNames(), ")"));
     }
   }
@@ -62,22 +63,33 @@ std::vector<tensorflow::PartialTensorShape> RaggedShapes(const DaliDatasetAttrs&
 }
 
 // The reader epochs and the last batch policy (attribute names in EpochOptions).
-absl::Status ReadEpochOptions(tensorflow::OpKernelConstruction* ctx, EpochOptions* out) {
+template <typename Context>
+absl::Status ReadEpochOptions(const Context& ctx, EpochOptions* out) {
   std::string policy;
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kReaderName, &out->reader_name));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kLastBatchPolicy, &policy));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kReaderName, &out->reader_name));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kLastBatchPolicy, &policy));
   TF_RETURN_IF_ERROR(ParseLastBatchPolicy(policy, &out->last_batch_policy));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kEpochSize, &out->epoch_size));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kEpochSizePadded, &out->epoch_size_padded));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kNumShards, &out->num_shards));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kShardId, &out->shard_id));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kPadLastBatch, &out->pad_last_batch));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kStickToShard, &out->stick_to_shard));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(EpochOptions::kKey, &out->key));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kEpochSize, &out->epoch_size));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kEpochSizePadded, &out->epoch_size_padded));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kNumShards, &out->num_shards));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kShardId, &out->shard_id));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kPadLastBatch, &out->pad_last_batch));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kStickToShard, &out->stick_to_shard));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(EpochOptions::kKey, &out->key));
   return absl::OkStatus();
 }
 
-// PARTIAL yields a short last batch: a declared batch dimension cannot hold it.
+// "(None, 28, 28)": a shape with an unknown batch dimension, as users write it in Python.
+std::string WithUnknownBatch(const tensorflow::PartialTensorShape& shape) {
+  std::string text = "(None";
+  for (int d = 1; d < shape.dims(); ++d) {
+    text += shape.dim_size(d) < 0 ? ", None" : absl::StrCat(", ", shape.dim_size(d));
+  }
+  return text + (shape.dims() == 1 ? ",)" : ")");
+}
+
+// PARTIAL yields a short last batch: a declared batch dimension cannot hold it, and with a
+// reader the last batch of a ragged output cannot be cut (its flat values would need a copy).
 absl::Status CheckEpochs(const DaliDatasetAttrs& attrs) {
   TF_RETURN_IF_ERROR(ValidateEpochOptions(attrs.epochs, attrs.pipeline.batch_size));
   if (attrs.epochs.last_batch_policy != LastBatchPolicy::kPartial) return absl::OkStatus();
@@ -86,7 +98,15 @@ absl::Status CheckEpochs(const DaliDatasetAttrs& attrs) {
     if (shape.dims() > 0 && shape.dim_size(0) >= 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "output_shapes[", i, "] is ", shape.DebugString(), ", but last_batch_policy=partial ",
-          "yields a shorter last batch: declare its batch dimension as None"));
+          "can yield a shorter last batch: declare its batch dimension as None, e.g. ",
+          WithUnknownBatch(shape)));
+    }
+  }
+  for (bool ragged : attrs.output_ragged) {
+    if (ragged && attrs.epochs.has_epochs()) {
+      return absl::InvalidArgumentError(
+          "last_batch_policy=partial with reader_name cannot shorten ragged outputs "
+          "(output_ragged): use fill or drop");
     }
   }
   return absl::OkStatus();
@@ -94,16 +114,17 @@ absl::Status CheckEpochs(const DaliDatasetAttrs& attrs) {
 
 }  // namespace
 
-absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatasetAttrs* out) {
-  TF_RETURN_IF_ERROR(ReadPipelineOptions(*ctx, &out->pipeline));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kOutputDtypes, &out->output_dtypes));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kOutputShapes, &out->output_shapes));
-  TF_RETURN_IF_ERROR(
-      ctx->GetAttr(DaliDatasetAttrs::kFailOnDeviceMismatch, &out->fail_on_device_mismatch));
+template <typename Context>
+absl::Status ParseDatasetAttrs(const Context& ctx, DaliDatasetAttrs* out) {
+  using A = DaliDatasetAttrs;
+  TF_RETURN_IF_ERROR(ReadPipelineOptions(ctx, &out->pipeline));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kOutputDtypes, &out->output_dtypes));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kOutputShapes, &out->output_shapes));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kFailOnDeviceMismatch, &out->fail_on_device_mismatch));
   std::vector<std::string> specs;
-  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kInputSpecs, &specs));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kInputSpecs, &specs));
   int num_inputs = 0;
-  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kNumInputs, &num_inputs));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kNumInputs, &num_inputs));
   if (specs.size() != static_cast<size_t>(num_inputs)) {
     return absl::InvalidArgumentError(absl::StrCat("input_specs has ", specs.size(),
                                                    " entries but there are ", num_inputs,
@@ -115,12 +136,16 @@ absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatase
   }
   TF_RETURN_IF_ERROR(CheckOutputs(*out));
   TF_RETURN_IF_ERROR(ReadEpochOptions(ctx, &out->epochs));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kOutputRagged, &out->output_ragged));
   TF_RETURN_IF_ERROR(CheckEpochs(*out));
-  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kOutputRagged, &out->output_ragged));
   std::vector<tensorflow::PartialTensorShape> ragged_shapes;
-  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kRaggedShapes, &ragged_shapes));
+  TF_RETURN_IF_ERROR(ctx.GetAttr(A::kRaggedShapes, &ragged_shapes));
   return ElementSpecs(ragged_shapes, out);
 }
+
+template absl::Status ParseDatasetAttrs(const tensorflow::OpKernelConstruction&, DaliDatasetAttrs*);
+template absl::Status ParseDatasetAttrs(const tensorflow::shape_inference::InferenceContext&,
+                                        DaliDatasetAttrs*);
 
 std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValues(
     const DaliDatasetAttrs& attrs) {

@@ -51,7 +51,11 @@ struct DaliDatasetAttrs {
 
 // Reads and validates the attributes: matching counts, dtypes DALI can produce, ragged outputs
 // declared with the dimensions they are ragged in.
-absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatasetAttrs* out);
+// `ctx` is the kernel's OpKernelConstruction, or the node's shape_inference::InferenceContext: the
+// op's shape function parses them too, so that a bad combination fails when the op is created in a
+// graph (eagerly, the kernel is made then).
+template <typename Context>
+absl::Status ParseDatasetAttrs(const Context& ctx, DaliDatasetAttrs* out);
 
 // The attributes as (name, value) pairs for DatasetGraphDefBuilder::AddDataset.
 std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValues(

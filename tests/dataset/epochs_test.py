@@ -603,7 +603,12 @@ def test_bad_policy(data_dir):
 
 
 def test_partial_needs_an_unknown_batch_dimension(data_dir):
-    with pytest.raises(ValueError, match=r"batch dimension as None, e.g. \(None, 1\)"):
+    # The op checks it when it is created: eagerly its kernel, in a graph its shape function.
+    message = (
+        r"output_shapes\[0\] is \[4,1\], but last_batch_policy=partial can yield a shorter "
+        r"last batch: declare its batch dimension as None, e.g. \(None, 1\)"
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
         dali_tf.DALIDataset(
             make_pipe(data_dir, 4),
             output_dtypes=tf.int32,
@@ -611,7 +616,15 @@ def test_partial_needs_an_unknown_batch_dimension(data_dir):
             reader_name="Reader",
             last_batch_policy="partial",
         )
-    with pytest.raises(ValueError, match="batch dimension as None"):
+    with tf.Graph().as_default(), pytest.raises(ValueError, match=message):
+        dali_tf.DALIDataset(
+            make_pipe(data_dir, 4),
+            output_dtypes=tf.int32,
+            output_shapes=(4, 1),
+            reader_name="Reader",
+            last_batch_policy="partial",
+        )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="batch dimension as None"):
         dali_tf.experimental.DALIDatasetWithInputs(
             per_sample_pipe(),
             input_datasets={"x": sample_input(10)},

@@ -176,10 +176,11 @@ def test_a_non_uniform_batch_without_ragged_suggests_it(jpeg_root):
 
 @pytest.mark.parametrize("shape", [None, (BATCH, 4, 4, 3)])
 def test_a_ragged_output_needs_its_ragged_dimensions_declared(jpeg_root, shape):
+    # The op's rule (cc/dataset/ragged_output.cc), checked when the op is created.
     with pytest.raises(
-        ValueError,
+        tf.errors.InvalidArgumentError,
         match=r"output_shapes\[0\] is .* a ragged output "
-        r"\(output_ragged\) needs a shape of known rank",
+        r"needs a shape of known rank",
     ):
         dali_tf.DALIDataset(
             decoded_images(jpeg_root),
@@ -209,6 +210,27 @@ def test_samples_must_agree_in_the_declared_dimensions(jpeg_root):
         r"but the declared shape \[3,\?,\?,4\] gives 4",
     ):
         next(iter(dataset))
+
+
+def test_partial_with_a_reader_cannot_cut_a_ragged_output(jpeg_root):
+    @pipeline_def(batch_size=BATCH, num_threads=1, device_id=None)
+    def named_reader():
+        jpegs, labels = fn.readers.file(file_root=jpeg_root, name="Reader")
+        return fn.decoders.image(jpegs, device="cpu"), labels
+
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"last_batch_policy=partial with reader_name cannot shorten ragged outputs "
+        r"\(output_ragged\): use fill or drop",
+    ):
+        dali_tf.DALIDataset(
+            named_reader(),
+            output_dtypes=(tf.uint8, tf.int32),
+            output_shapes=((None, None, None, 3), (None, 1)),
+            output_ragged=(True, False),
+            reader_name="Reader",
+            last_batch_policy="partial",
+        )
 
 
 if __name__ == "__main__":
