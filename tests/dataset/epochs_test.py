@@ -608,22 +608,20 @@ def test_partial_needs_an_unknown_batch_dimension(data_dir):
         r"output_shapes\[0\] is \[4,1\], but last_batch_policy=partial can yield a shorter "
         r"last batch: declare its batch dimension as None, e.g. \(None, 1\)"
     )
+
+    def partial_with_a_batch_dimension():
+        return dali_tf.DALIDataset(
+            make_pipe(data_dir, 4),
+            output_dtypes=tf.int32,
+            output_shapes=(4, 1),
+            reader_name="Reader",
+            last_batch_policy="partial",
+        )
+
     with pytest.raises(tf.errors.InvalidArgumentError, match=message):
-        dali_tf.DALIDataset(
-            make_pipe(data_dir, 4),
-            output_dtypes=tf.int32,
-            output_shapes=(4, 1),
-            reader_name="Reader",
-            last_batch_policy="partial",
-        )
+        partial_with_a_batch_dimension()
     with tf.Graph().as_default(), pytest.raises(ValueError, match=message):
-        dali_tf.DALIDataset(
-            make_pipe(data_dir, 4),
-            output_dtypes=tf.int32,
-            output_shapes=(4, 1),
-            reader_name="Reader",
-            last_batch_policy="partial",
-        )
+        partial_with_a_batch_dimension()
     with pytest.raises(tf.errors.InvalidArgumentError, match="batch dimension as None"):
         dali_tf.experimental.DALIDatasetWithInputs(
             per_sample_pipe(),

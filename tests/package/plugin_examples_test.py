@@ -117,26 +117,32 @@ def test_tensorflow_dataset_notebook_keras_and_tf1_session(jpeg_dir):
 # --- tensorflow-plugin-tutorial.ipynb: DALIIterator, shapes=[(B, 3, 224, 224), ()] -------------
 
 
+def random_crop_as_int32(images, shorter, crop):
+    """The plugin-tutorial and sparse-tensor notebooks' augmentation: a random resize of the
+    shorter side, a random crop, mean 128, CHW, cast to int32."""
+    images = fn.resize(
+        images,
+        resize_shorter=fn.random.uniform(range=shorter),
+        interp_type=types.INTERP_LINEAR,
+    )
+    images = fn.crop_mirror_normalize(
+        images,
+        crop_pos_x=fn.random.uniform(range=(0.0, 1.0)),
+        crop_pos_y=fn.random.uniform(range=(0.0, 1.0)),
+        dtype=types.FLOAT,
+        crop=crop,
+        mean=[128.0, 128.0, 128.0],
+        std=[1.0, 1.0, 1.0],
+    )
+    return fn.cast(images, dtype=types.INT32)
+
+
 def rn50_pipeline_def(rec_files, idx_files):
     @pipeline_def(batch_size=BATCH_SIZE, num_threads=4, seed=12)
     def rn50_pipeline(device):
         jpegs, labels = fn.readers.mxnet(path=rec_files, index_path=idx_files, name="Reader")
         images = fn.decoders.image(jpegs, device="mixed" if device == "gpu" else "cpu")
-        images = fn.resize(
-            images,
-            resize_shorter=fn.random.uniform(range=(256.0, 480.0)),
-            interp_type=types.INTERP_LINEAR,
-        )
-        images = fn.crop_mirror_normalize(
-            images,
-            crop_pos_x=fn.random.uniform(range=(0.0, 1.0)),
-            crop_pos_y=fn.random.uniform(range=(0.0, 1.0)),
-            dtype=types.FLOAT,
-            crop=(224, 224),
-            mean=[128.0, 128.0, 128.0],
-            std=[1.0, 1.0, 1.0],
-        )
-        images = fn.cast(images, dtype=types.INT32)
+        images = random_crop_as_int32(images, shorter=(256.0, 480.0), crop=(224, 224))
         if device == "gpu":
             labels = labels.gpu()
         return images, labels
@@ -185,21 +191,7 @@ def coco_pipeline(file_root, annotations_file):
         image_ids=True,
     )
     images = fn.decoders.image(jpegs, device="cpu")
-    images = fn.resize(
-        images,
-        resize_shorter=fn.random.uniform(range=(56.0, 64.0)),
-        interp_type=types.INTERP_LINEAR,
-    )
-    images = fn.crop_mirror_normalize(
-        images,
-        crop_pos_x=fn.random.uniform(range=(0.0, 1.0)),
-        crop_pos_y=fn.random.uniform(range=(0.0, 1.0)),
-        dtype=types.FLOAT,
-        crop=(32, 32),
-        mean=[128.0, 128.0, 128.0],
-        std=[1.0, 1.0, 1.0],
-    )
-    images = fn.cast(images, dtype=types.INT32)
+    images = random_crop_as_int32(images, shorter=(56.0, 64.0), crop=(32, 32))
     return images, bboxes, labels, im_ids
 
 
