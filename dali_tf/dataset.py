@@ -147,12 +147,15 @@ def build_dataset_op(
     output_ragged=False,
     reader_name=None,
     last_batch_policy=None,
+    share_epochs=True,
     **overrides,
 ):
     """Creates the DALIDataset op, for DALIDataset and DALIDatasetWithInputs alike.
 
     `input_datasets` is the ``{name: Dataset or Input}`` dict of DALIDatasetWithInputs (None for
     a DALIDataset); external sources with ``source=`` are translated in both cases.
+    `share_epochs=False`: the copies tf.data rebuilds from the dataset's graph do not share where
+    the reader is; each copy starts at the reader's first epoch (dali_tf.service's parts).
     `overrides` are the pipeline options given explicitly (see PipelineSettings.resolve).
     Returns (OutputStructure, the input datasets, the variant tensor).
     """
@@ -172,6 +175,8 @@ def build_dataset_op(
             dataset = dataset.apply(tf.data.experimental.copy_to_device(gpu))
         datasets.append(dataset)
     epochs = _epochs.resolve(settings, outputs, reader_name, last_batch_policy, bool(inputs))
+    if not share_epochs:
+        epochs = dataclasses.replace(epochs, key="")
     variant = make_variant(settings, outputs, fail_on_device_mismatch, inputs, datasets, epochs)
     return outputs, tuple(datasets), variant
 
