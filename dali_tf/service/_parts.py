@@ -105,8 +105,9 @@ def parts_dataset(
     return dataset.with_options(dataset_options())
 
 
-def distributed_dataset(service, pipeline_fn, num_parts, output_dtypes, output_shapes=None, *,
-                        job_name=None, **kwargs):
+def distributed_dataset(
+    service, pipeline_fn, num_parts, output_dtypes, output_shapes=None, *, job_name=None, **kwargs
+):
     """`parts_dataset` distributed by the tf.data service at `service` (``"grpc://host:port"``
     of the dispatcher), ``processing_mode="distributed_epoch"``: each part read by one worker,
     every part once per epoch (each iterator is one epoch: a Keras epoch, a ``for`` loop).

@@ -135,7 +135,9 @@ class Cluster:
                         "%s exited with %d before serving:\n%s" % (log, proc.returncode, tail(log))
                     )
                 if time.monotonic() > deadline:
-                    raise AssertionError("%s did not start in %d s:\n%s" % (log, START_TIMEOUT_S, tail(log)))
+                    raise AssertionError(
+                        "%s did not start in %d s:\n%s" % (log, START_TIMEOUT_S, tail(log))
+                    )
                 time.sleep(0.2)
 
     def logs(self):

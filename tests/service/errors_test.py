@@ -31,9 +31,8 @@ def test_a_server_without_the_plugin_fails_the_job_naming_the_op(tmp_path, witho
     write_sample_files(files_dir, 8)
     with Cluster(str(tmp_path)) as cluster:
         dispatcher = cluster.start_dispatcher(plugin=without_plugin != "dispatcher")
-        cluster.wait_serving(dispatcher)
         worker = cluster.start_worker("worker", plugin=without_plugin != "worker")
-        cluster.wait_serving(worker)
+        cluster.wait_serving(dispatcher, worker)
         optimize = ["--optimize"] if without_plugin == "dispatcher" else []
         error = trainer_error(cluster, tmp_path, "stream", files_dir, *optimize)
     assert error["type"] == "NotFoundError"
@@ -47,9 +46,7 @@ def test_a_server_without_the_plugin_fails_the_job_naming_the_op(tmp_path, witho
 
 def test_a_python_source_callback_on_a_worker_is_explained(tmp_path):
     with Cluster(str(tmp_path)) as cluster:
-        dispatcher = cluster.start_dispatcher()
-        cluster.wait_serving(dispatcher)
-        cluster.wait_serving(cluster.start_worker("worker"))
+        cluster.wait_serving(cluster.start_dispatcher(), cluster.start_worker("worker"))
         error = trainer_error(cluster, tmp_path, "source")
     assert error["type"] == "FailedPreconditionError"
     message = error["message"]

@@ -14,9 +14,7 @@ from tests.distribute.pipelines import FEATURES, sample_ids, write_sample_files
 NUM_FILES = 20
 NUM_PARTS = 3  # shards of 6, 7 and 7 samples
 BATCH = 3
-SPEC = dict(
-    output_dtypes=(tf.float32, tf.float32), output_shapes=((None, FEATURES), (None, 1))
-)
+SPEC = dict(output_dtypes=(tf.float32, tf.float32), output_shapes=((None, FEATURES), (None, 1)))
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +44,11 @@ def dali_epoch(files, part, policy):
 def test_each_part_is_one_epoch_of_its_shard_as_dali_reads_it(files, policy):
     calls = []
     dataset = dali_tf.service.parts_dataset(
-        pipeline_fn_of(files, calls), NUM_PARTS, reader_name="Reader", last_batch_policy=policy, **SPEC
+        pipeline_fn_of(files, calls),
+        NUM_PARTS,
+        reader_name="Reader",
+        last_batch_policy=policy,
+        **SPEC,
     )
     # pipeline_fn is called once per part, in order, always CPU-only.
     assert calls == [(i, NUM_PARTS, None) for i in range(NUM_PARTS)]
@@ -87,8 +89,11 @@ def test_the_reader_and_the_parts_must_be_given(files):
             dali_tf.service.parts_dataset(pipeline_fn_of(files), bad, reader_name="Reader", **SPEC)
     with pytest.raises(TypeError, match="pipeline_fn must be a function"):
         dali_tf.service.parts_dataset("pipe", 2, reader_name="Reader", **SPEC)
-    with pytest.raises(TypeError, match=r"pipeline_fn\(shard_id=0, num_shards=2, device_id=None\) "
-                       "must return an nvidia.dali Pipeline"):
+    with pytest.raises(
+        TypeError,
+        match=r"pipeline_fn\(shard_id=0, num_shards=2, device_id=None\) "
+        "must return an nvidia.dali Pipeline",
+    ):
         dali_tf.service.parts_dataset(lambda *a: None, 2, reader_name="Reader", **SPEC)
     with pytest.raises(ValueError, match="no reader of that name"):
         dali_tf.service.parts_dataset(pipeline_fn_of(files), 2, reader_name="Other", **SPEC)
@@ -123,7 +128,9 @@ def test_arguments_the_parts_set_themselves_or_do_not_have(files, kwargs, messag
 
 def test_gpu_pipelines_and_gpu_placement_are_refused(files):
     def gpu_pipeline_fn(shard_id, num_shards, device_id):
-        return sample_ids(files, shard_id, num_shards, gpu_outputs=True, batch_size=BATCH, device_id=0)
+        return sample_ids(
+            files, shard_id, num_shards, gpu_outputs=True, batch_size=BATCH, device_id=0
+        )
 
     with pytest.raises(ValueError, match=r"device_id=0: tf.data service workers send host tensors"):
         dali_tf.service.parts_dataset(gpu_pipeline_fn, 2, reader_name="Reader", **SPEC)
@@ -135,22 +142,25 @@ def test_gpu_pipelines_and_gpu_placement_are_refused(files):
 def test_external_sources_are_refused(files):
     @pipeline_def(batch_size=BATCH, num_threads=1, device_id=None)
     def with_source(callback):
-        data = fn.external_source(
-            source=callback, batch=False, name="from_python"
-        ) if callback else fn.external_source(name="fed")
+        data = (
+            fn.external_source(source=callback, batch=False, name="from_python")
+            if callback
+            else fn.external_source(name="fed")
+        )
         _, ids = fn.readers.file(files=list(files), name="Reader")
         return data, ids
 
     def source_fn(shard_id, num_shards, device_id):
         return with_source(lambda: np.zeros(FEATURES, np.float32))
 
-    with pytest.raises(ValueError, match=r"fn.external_source\(source=...\) \('from_python'\): "
-                       "the workers receive the dataset as a serialized graph"):
+    with pytest.raises(
+        ValueError,
+        match=r"fn.external_source\(source=...\) \('from_python'\): "
+        "the workers receive the dataset as a serialized graph",
+    ):
         dali_tf.service.parts_dataset(source_fn, 2, reader_name="Reader", **SPEC)
     with pytest.raises(ValueError, match=r"an fn.external_source \('fed'\), which nothing feeds"):
-        dali_tf.service.parts_dataset(
-            lambda *a: with_source(None), 2, reader_name="Reader", **SPEC
-        )
+        dali_tf.service.parts_dataset(lambda *a: with_source(None), 2, reader_name="Reader", **SPEC)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from tests.distribute.pipelines import write_sample_files
 from tests.service.cluster import Cluster, Trainer
 
 TRAINER_TIMEOUT_S = 240  # start-up (TensorFlow, DALI, the plugin), the epochs, Keras
+STALL_S = 10  # no batch for this long: the trainer waits for the killed worker
 
 
 def shard_ranges(num_files, num_parts):
@@ -22,20 +23,18 @@ def shard_ranges(num_files, num_parts):
 
 
 def part_of(sample, num_files, num_parts):
-    return next(
-        i for i, ids in enumerate(shard_ranges(num_files, num_parts)) if sample in ids
-    )
+    return next(i for i, ids in enumerate(shard_ranges(num_files, num_parts)) if sample in ids)
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    """A dispatcher and two workers, serving; their pids and ports in cluster.workers."""
-    with Cluster(str(tmp_path)) as cluster:
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A dispatcher and two workers, serving; their pids and ports in cluster.workers. Shared by
+    the tests (the last one kills a worker and restarts it)."""
+    with Cluster(str(tmp_path_factory.mktemp("cluster"))) as cluster:
         dispatcher = cluster.start_dispatcher()
-        cluster.wait_serving(dispatcher)
         names = ["worker0", "worker1"]
         started = [cluster.start_worker(name) for name in names]
-        cluster.wait_serving(*started)
+        cluster.wait_serving(dispatcher, *started)
         cluster.workers = {proc.pid: (name, port) for (proc, _, port), name in zip(started, names)}
         cluster.worker_procs = [proc for proc, _, _ in started]
         yield cluster
@@ -77,7 +76,9 @@ def test_every_sample_once_per_epoch_each_part_on_one_worker_and_keras_trains(cl
         assert sorted(ids) == list(range(num_files)), (epoch, sorted(ids))
         # Each part read by one worker, whole, in the reader's order.
         for part, part_ids in enumerate(shard_ranges(num_files, num_parts)):
-            from_part = [b for b in epoch_batches if part_of(b["ids"][0], num_files, num_parts) == part]
+            from_part = [
+                b for b in epoch_batches if part_of(b["ids"][0], num_files, num_parts) == part
+            ]
             assert len({b["pid"] for b in from_part}) == 1, (epoch, part, from_part)
             assert [i for b in from_part for i in b["ids"]] == part_ids
             assert [len(b["ids"]) for b in from_part] == [batch] * (len(part_ids) // batch)
@@ -120,7 +121,7 @@ def test_a_killed_worker_loses_the_rest_of_its_part_repeats_nothing_and_is_waite
                 victim.wait()
         # The others' parts come; then the epoch waits for the victim's task.
         while True:
-            result = trainer.next_result(15)
+            result = trainer.next_result(STALL_S)
             if result is None:
                 break
             assert result["kind"] == "batch", (result, trainer.stderr(), cluster.logs())
@@ -141,7 +142,12 @@ def test_a_killed_worker_loses_the_rest_of_its_part_repeats_nothing_and_is_waite
     assert len(ids) == len(set(ids)), "a sample came twice"
     lost = []
     for part, part_ids in enumerate(parts):
-        got = [i for b in batches if part_of(b["ids"][0], num_files, num_parts) == part for i in b["ids"]]
+        got = [
+            i
+            for b in batches
+            if part_of(b["ids"][0], num_files, num_parts) == part
+            for i in b["ids"]
+        ]
         # What came of a part is its beginning, in the reader's order.
         assert got == part_ids[: len(got)], (part, got)
         if len(got) < len(part_ids):

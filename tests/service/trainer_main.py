@@ -30,9 +30,7 @@ import dali_tf.service
 from tests.distribute.pipelines import FEATURES, ids_of, sample_ids, small_model
 
 RESULT_PREFIX = "RESULT "
-SPEC = dict(
-    output_dtypes=(tf.float32, tf.float32), output_shapes=((None, FEATURES), (None, 1))
-)
+SPEC = dict(output_dtypes=(tf.float32, tf.float32), output_shapes=((None, FEATURES), (None, 1)))
 
 
 def emit(**result):
@@ -127,7 +125,9 @@ def source_mode(args):
 
     dataset = dali_tf.DALIDataset(from_callback(), output_dtypes=tf.float32)
     dataset = dataset.apply(
-        tf.data.experimental.service.distribute(processing_mode="parallel_epochs", service=args.service)
+        tf.data.experimental.service.distribute(
+            processing_mode="parallel_epochs", service=args.service
+        )
     )
     for (batch,) in dataset.take(1):
         emit(kind="batch", shape=batch.shape.as_list())
