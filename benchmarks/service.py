@@ -112,7 +112,10 @@ class Service:
         self.port = self._start(log_dir, "dispatcher%d" % num_workers, "dispatcher")
         self.workers = [
             self._start(
-                log_dir, "worker%d_%d" % (num_workers, i), "worker", "--dispatcher",
+                log_dir,
+                "worker%d_%d" % (num_workers, i),
+                "worker",
+                "--dispatcher",
                 "127.0.0.1:%d" % self.port,
             )
             for i in range(num_workers)
