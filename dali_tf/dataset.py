@@ -11,6 +11,7 @@ pipeline (its iterator has to run on that GPU).
 """
 
 import dataclasses
+import inspect
 import warnings
 
 import tensorflow as tf
@@ -302,6 +303,21 @@ class DALIDataset(_DaliDatasetBase):
                 cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
                 gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
             )
+        )
+
+
+def check_passed_on_kwargs(kwargs, reserved, caller, why):
+    """Checks the keyword arguments `caller` passes on to DALIDataset: a TypeError for those in
+    `reserved`, which it sets itself (`why` says how), and for those DALIDataset does not take."""
+    taken = sorted(set(kwargs) & set(reserved))
+    if taken:
+        raise TypeError("%s sets %s itself: %s" % (caller, ", ".join(taken), why))
+    accepted = set(inspect.signature(DALIDataset.__init__).parameters) - {"self"}
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise TypeError(
+            "%s got unexpected keyword arguments %s (it passes DALIDataset's arguments on: %s)"
+            % (caller, ", ".join(unknown), ", ".join(sorted(accepted - set(reserved))))
         )
 
 

@@ -13,7 +13,6 @@ pipeline: a worker that gets the same part again in a later epoch does not go on
 """
 
 import functools
-import inspect
 
 import tensorflow as tf
 from nvidia.dali import pipeline as _dali_pipeline
@@ -21,9 +20,9 @@ from nvidia.dali import pipeline as _dali_pipeline
 from dali_tf import _epochs, _inputs
 from dali_tf._pipeline import CPU_ONLY_DEVICE_ID
 from dali_tf.dataset import (
-    DALIDataset,
     _DaliDatasetBase,
     build_dataset_op,
+    check_passed_on_kwargs,
     dataset_options,
     requested_gpu,
 )
@@ -146,19 +145,12 @@ def _check_args(pipeline_fn, num_parts, reader_name, kwargs):
             "reader_name is required: the name= of the reader that pipeline_fn shards; each part "
             "is one epoch of its shard"
         )
-    reserved = sorted(set(kwargs) & set(_RESERVED_KWARGS))
-    if reserved:
-        raise TypeError(
-            "dali_tf.service sets %s itself: the pipelines come from pipeline_fn and run on the "
-            "workers' CPUs (device_id=None)" % ", ".join(reserved)
-        )
-    accepted = set(inspect.signature(DALIDataset.__init__).parameters) - {"self"}
-    unknown = sorted(set(kwargs) - accepted)
-    if unknown:
-        raise TypeError(
-            "unexpected keyword arguments %s (the other arguments go to DALIDataset: %s)"
-            % (", ".join(unknown), ", ".join(sorted(accepted - set(_RESERVED_KWARGS))))
-        )
+    check_passed_on_kwargs(
+        kwargs,
+        _RESERVED_KWARGS,
+        "dali_tf.service",
+        "the pipelines come from pipeline_fn and run on the workers' CPUs (device_id=None)",
+    )
 
 
 def _part_pipeline(pipeline_fn, part, num_parts):

@@ -8,12 +8,11 @@ when a test fails), so that no test can hang or leave processes behind.
 import json
 import os
 import select
-import socket
 import subprocess
 import sys
 import time
 
-from tests.common.fault_utils import child_env
+from tests.common.fault_utils import child_env, free_ports, tail
 
 # Start-up of a server process: importing TensorFlow and DALI and loading the plugin takes 5-30 s
 # on a busy 2-core machine.
@@ -41,25 +40,6 @@ server = tf.data.experimental.service.WorkerServer(tf.data.experimental.service.
 print("plain worker serving on port %d" % port, flush=True)
 threading.Event().wait()
 """
-
-
-def free_ports(count):
-    """`count` distinct TCP ports free on 127.0.0.1 right now."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def tail(path, chars=3000):
-    with open(path, errors="replace") as f:
-        return f.read()[-chars:]
 
 
 def process_env():
