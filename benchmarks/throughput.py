@@ -1,6 +1,7 @@
 """Throughput and memory of DALIDataset against the same DALI pipeline run raw (pipeline.run()).
 
     bazel run //benchmarks:throughput -- --workload=jpeg,big,inputs --rounds=7
+    bazel run //benchmarks:throughput -- --device=gpu --workload=jpeg,big --rounds=5
 
 What it measures. For each workload, the same DALI pipeline is consumed in batches on each side:
   raw      pipeline.run(), outputs turned into NumPy;
@@ -23,13 +24,24 @@ from round to round too), where N is --iterations or, if more, enough batches fo
 loops are timed: process start-up, imports and warm-up are not. Each child prints one JSON line;
 the parent aggregates.
 
-Workloads, CPU only:
+Workloads (--device=cpu, the default):
   jpeg    readers.file -> decoders.image -> resize(224, 224) -> crop_mirror_normalize (float HWC),
           batch 32, over JPEGs this benchmark writes itself (or --data_dir);
   big     64 x 224x224x3 float32 per batch with trivial compute: measures the hand-off itself;
   inputs  encoded JPEGs fed per sample -> decoders.image -> resize(300, 500), batch 32: raw DALI
           takes them from a cycling Python source=, DALIDatasetWithInputs from a repeating tf.data
           dataset (neither runs out during a round).
+
+--device=gpu: the same pipelines on GPU 0 (device_id=0), their outputs GPU batches: jpeg decodes
+with decoders.image(device="mixed") and resizes and normalizes on the GPU; big makes its
+64 x 224x224x3 floats with fn.random.uniform(device="gpu"); inputs is not run. The dataset is
+placed under tf.device("/gpu:0") (the last dataset: no with_options on top; it turns autotuning
+off itself). The two modes are then
+  sync  no copy: cudaDeviceSynchronize() after each batch, so that a batch counts once the GPU
+        has made it (raw) or made it and copied it into TensorFlow's memory (dali_tf);
+  host  a copy to the host: out.as_cpu().as_array() on raw DALI, tensor.numpy() on dali_tf;
+and the table adds the GPU memory in use (cudaMemGetInfo: the whole device, total - free) at the
+end of each child. Without a GPU visible to TensorFlow, --device=gpu refuses to run.
 
 The table's columns, per workload (medians over the --rounds rounds):
   <side> samples/s view / copy   median samples/s of that side in each mode;
@@ -69,6 +81,12 @@ from absl import app, flags
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("workload", ["jpeg", "big", "inputs"], "Workloads to run: jpeg, big, inputs.")
+flags.DEFINE_enum(
+    "device",
+    "cpu",
+    ["cpu", "gpu"],
+    "Where the pipelines run and the dataset is placed (gpu: GPU 0; workloads jpeg and big).",
+)
 flags.DEFINE_integer(
     "iterations", 50, "Timed batches (at least) per round, side and mode (view, copy)."
 )
@@ -102,6 +120,9 @@ flags.DEFINE_enum("_child", None, ["raw", "dataset", "plugin"], "Internal: run o
 flags.DEFINE_bool("_copy_first", False, "Internal: the child times the copy mode first.")
 
 WORKLOADS = {"jpeg": 32, "big": 64, "inputs": 32}  # name: batch size
+GPU_WORKLOADS = ("jpeg", "big")
+# The two ways a batch is consumed, per device: no copy, then a copy to the host.
+MODES = {"cpu": ("view", "copy"), "gpu": ("sync", "host")}
 RESULT_PREFIX = "THROUGHPUT_CHILD_RESULT "
 MIB = 1 << 20
 
@@ -131,14 +152,23 @@ def write_jpegs(root, count):
             f.write(tf.io.encode_jpeg(pixels, quality=90).numpy())
 
 
+def on_gpu():
+    return FLAGS.device == "gpu"
+
+
+def device_id():
+    """The pipelines' device_id: GPU 0 with --device=gpu, else None (CPU only)."""
+    return 0 if on_gpu() else None
+
+
 def workload_pipeline_def(workload):
-    """@pipeline_def with the settings every workload's pipeline shares (CPU only)."""
+    """@pipeline_def with the settings every workload's pipeline shares."""
     from nvidia.dali import pipeline_def
 
     return pipeline_def(
         batch_size=WORKLOADS[workload],
         num_threads=FLAGS.num_threads,
-        device_id=None,
+        device_id=device_id(),
         seed=1,
         prefetch_queue_depth=FLAGS.prefetch_queue_depth,
     )
@@ -150,7 +180,7 @@ def jpeg_pipeline(file_root):
     @workload_pipeline_def("jpeg")
     def pipe():
         jpegs, _ = fn.readers.file(file_root=file_root, random_shuffle=True, name="Reader")
-        images = fn.decoders.image(jpegs)
+        images = fn.decoders.image(jpegs, device="mixed" if on_gpu() else "cpu")
         images = fn.resize(images, size=(224, 224))
         return fn.crop_mirror_normalize(
             images,
@@ -168,6 +198,9 @@ def big_pipeline():
 
     @workload_pipeline_def("big")
     def pipe():
+        if on_gpu():
+            # Random numbers made on the GPU: trivial work for it.
+            return fn.random.uniform(range=[0.0, 1.0], shape=[224, 224, 3], device="gpu")
         # One random value per sample, broadcast: a fill is as little compute as a batch gets.
         return fn.full(fn.random.uniform(range=[0.0, 1.0], dtype=types.FLOAT), shape=[224, 224, 3])
 
@@ -231,6 +264,47 @@ def status_mib(field):
     raise RuntimeError("%s not in /proc/self/status" % field)
 
 
+class Cuda:
+    """The CUDA runtime TensorFlow uses (libcudart.so.12, from the process or the
+    nvidia-cuda-runtime-cu12 wheel): a device-wide synchronization and the device's used memory.
+    DALI and TensorFlow share the device's primary context, so one synchronization waits for the
+    work of both."""
+
+    def __init__(self):
+        import ctypes
+
+        self._ctypes = ctypes
+        candidates = ["libcudart.so.12"]
+        try:
+            import nvidia.cuda_runtime  # pylint: disable=import-outside-toplevel
+
+            candidates.append(
+                os.path.join(list(nvidia.cuda_runtime.__path__)[0], "lib", "libcudart.so.12")
+            )
+        except ImportError:
+            pass
+        errors = []
+        for candidate in candidates:
+            try:
+                self._lib = ctypes.CDLL(candidate)
+                break
+            except OSError as e:
+                errors.append(str(e))
+        else:
+            raise SystemExit("--device=gpu: cannot load the CUDA runtime: %s" % "; ".join(errors))
+
+    def synchronize(self):
+        status = self._lib.cudaDeviceSynchronize()
+        if status != 0:
+            raise SystemExit("cudaDeviceSynchronize failed with CUDA error %d" % status)
+
+    def used_mib(self):
+        free, total = self._ctypes.c_size_t(), self._ctypes.c_size_t()
+        if self._lib.cudaMemGetInfo(self._ctypes.byref(free), self._ctypes.byref(total)) != 0:
+            return float("nan")
+        return (total.value - free.value) / MIB
+
+
 def import_plugin(side):
     """dali_tf for the "dataset" side, NVIDIA's nvidia.dali.plugin.tf for the "plugin" side."""
     if side == "dataset":
@@ -260,6 +334,7 @@ class RawSide:
             # Cycles through the files for ever: the input never runs out during a round.
             self._pipe = inputs_pipeline(lambda info: encoded[info.idx_in_epoch % len(encoded)])
         self._pipe.build()
+        self.cuda = Cuda() if on_gpu() else None
 
     def next_outputs(self):
         outputs = self._pipe.run()
@@ -277,8 +352,23 @@ class RawSide:
     def copy(out):
         return out.as_array()
 
+    def sync(self, out):
+        del out
+        self.cuda.synchronize()
+
+    @staticmethod
+    def host(out):
+        return out.as_cpu().as_array()
+
     def check(self, outputs):
         out = outputs[0]
+        if on_gpu():
+            array = self.host(out)
+            return (
+                not hasattr(out, "as_array"),  # a TensorListGPU
+                isinstance(array, np.ndarray),
+                "%s %s" % (array.shape, array.dtype),
+            )
         view = self.view(out)
         return (
             view.ctypes.data == out.data_ptr(),
@@ -301,10 +391,11 @@ class DatasetSide:
         settings = dict(
             batch_size=WORKLOADS[workload],
             num_threads=FLAGS.num_threads,
-            device_id=None,
+            device_id=device_id(),
             prefetch_queue_depth=FLAGS.prefetch_queue_depth,
         )
-        with tf.device("/cpu:0"):
+        self.cuda = Cuda() if on_gpu() else None
+        with tf.device("/gpu:0" if on_gpu() else "/cpu:0"):
             if workload == "inputs":
                 dataset = plugin.experimental.DALIDatasetWithInputs(
                     inputs_pipeline(),
@@ -315,7 +406,9 @@ class DatasetSide:
             else:
                 pipe = jpeg_pipeline(data_dir) if workload == "jpeg" else big_pipeline()
                 dataset = plugin.DALIDataset(pipe, output_dtypes=tf.float32, **settings)
-            self._iterator = iter(dataset.with_options(plugin.dataset_options()))
+            if not on_gpu():  # a GPU-placed dataset must be the last one
+                dataset = dataset.with_options(plugin.dataset_options())
+            self._iterator = iter(dataset)
 
     def next_outputs(self):
         # A single output_dtypes gives 1-tuples (images,), as in NVIDIA's plugin.
@@ -329,12 +422,27 @@ class DatasetSide:
     def copy(tensor):
         return tensor.numpy()
 
+    def sync(self, tensor):
+        del tensor
+        self.cuda.synchronize()
+
+    @staticmethod
+    def host(tensor):
+        return tensor.numpy()
+
     def check(self, outputs):
         if not isinstance(outputs, tuple) or len(outputs) != 1:
             raise SystemExit(
                 "expected dataset elements to be 1-tuples (images,), got %r" % (type(outputs),)
             )
         (tensor,) = outputs
+        if on_gpu():
+            array = self.host(tensor)
+            return (
+                tensor.device.endswith("GPU:0"),
+                isinstance(array, np.ndarray),
+                "%s %s" % (array.shape, array.dtype),
+            )
         view = self.view(tensor)
         return (
             np.shares_memory(view, self.view(tensor)),
@@ -398,7 +506,9 @@ def run_child(name):
     batches = timed_batches(side)
     view_is_view, copy_is_copy, batch = side.check(side.next_outputs())
     rss = RssSampler()
-    modes = ["copy", "view"] if FLAGS._copy_first else ["view", "copy"]  # pylint: disable=protected-access
+    modes = list(MODES[FLAGS.device])
+    if FLAGS._copy_first:  # pylint: disable=protected-access
+        modes.reverse()
     rates, per_batch = {}, {}
     for mode in modes:
         t = timed_loop(side, getattr(side, mode), batches, rss)
@@ -411,8 +521,7 @@ def run_child(name):
     result = {
         "side": name,
         "workload": workload,
-        "view": rates["view"],
-        "copy": rates["copy"],
+        "rates": rates,
         "batches": batches,
         "per_batch": per_batch,
         "rss_steady_mib": rss.mean_mib(),
@@ -421,6 +530,7 @@ def run_child(name):
         "view_is_view": bool(view_is_view),
         "copy_is_copy": bool(copy_is_copy),
         "batch": batch,
+        "gpu_used_mib": side.cuda.used_mib() if on_gpu() else None,
     }
     rss.close()
     side.close()
@@ -471,6 +581,7 @@ def spawn_child(side, workload, data_dir, copy_first, plugin_python):
         "--raw_consumer_work_us=%d" % FLAGS.raw_consumer_work_us,
         "--num_threads=%d" % FLAGS.num_threads,
         "--prefetch_queue_depth=%d" % FLAGS.prefetch_queue_depth,
+        "--device=" + FLAGS.device,
         "--_copy_first" if copy_first else "--no_copy_first",
     ]
     try:
@@ -502,7 +613,23 @@ def spawn_child(side, workload, data_dir, copy_first, plugin_python):
     return json.loads(results[0])
 
 
+def check_warnings(r):
+    """What a child's check of its first batch found wrong, or ''."""
+    if r["view_is_view"] and r["copy_is_copy"]:
+        return ""
+    if FLAGS.device == "gpu":
+        return "  WARNING: batch on the GPU %s, host copy is a host array %s" % (
+            r["view_is_view"],
+            r["copy_is_copy"],
+        )
+    return "  WARNING: view shares buffer %s, copy is a copy %s" % (
+        r["view_is_view"],
+        r["copy_is_copy"],
+    )
+
+
 def measure(workload, sides, data_dir, plugin_python):
+    first, second = MODES[FLAGS.device]
     per_round = []
     for round_index in range(FLAGS.rounds):
         # Alternate which side goes first, and which mode first inside the children, so neither
@@ -513,29 +640,31 @@ def measure(workload, sides, data_dir, plugin_python):
         for side in order:
             r = spawn_child(side, workload, data_dir, copy_first, plugin_python)
             results[side] = r
+            gpu = "" if r["gpu_used_mib"] is None else "  GPU used %6.0f MiB" % r["gpu_used_mib"]
             log(
-                "  %s round %d/%d %-7s %d batches  view %9.1f  copy %9.1f samples/s  per view "
+                "  %s round %d/%d %-7s %d batches  %s %9.1f  %s %9.1f samples/s  per %s "
                 "batch: %5.0f faults, CPU %6.3f ms (consumer thread %6.3f)  RSS imports %5.0f "
-                "steady %6.0f peak %6.0f MiB  batch %s%s"
+                "steady %6.0f peak %6.0f MiB%s  batch %s%s"
                 % (
                     workload,
                     round_index + 1,
                     FLAGS.rounds,
                     SIDE_LABELS[side],
                     r["batches"],
-                    r["view"],
-                    r["copy"],
-                    r["per_batch"]["view"]["faults"],
-                    r["per_batch"]["view"]["cpu_ms"],
-                    r["per_batch"]["view"]["consumer_cpu_ms"],
+                    first,
+                    r["rates"][first],
+                    second,
+                    r["rates"][second],
+                    first,
+                    r["per_batch"][first]["faults"],
+                    r["per_batch"][first]["cpu_ms"],
+                    r["per_batch"][first]["consumer_cpu_ms"],
                     r["rss_imports_mib"],
                     r["rss_steady_mib"],
                     r["rss_peak_mib"],
+                    gpu,
                     r["batch"],
-                    ""
-                    if r["view_is_view"] and r["copy_is_copy"]
-                    else "  WARNING: view shares buffer %s, copy is a copy %s"
-                    % (r["view_is_view"], r["copy_is_copy"]),
+                    check_warnings(r),
                 )
             )
         per_round.append(results)
@@ -546,22 +675,26 @@ SIDE_LABELS = {"raw": "raw", "dataset": "dali_tf", "plugin": "plugin"}
 
 
 def summarize(workload, sides, per_round):
+    first, second = MODES[FLAGS.device]
+
     def med(side, key):
         return statistics.median(r[side][key] for r in per_round)
 
+    def rate(side, mode):
+        return statistics.median(r[side]["rates"][mode] for r in per_round)
+
     def ratio(side, mode):
-        ratios = [r[side][mode] / r["raw"][mode] for r in per_round]
+        ratios = [r[side]["rates"][mode] / r["raw"]["rates"][mode] for r in per_round]
         return "%.2fx [%.2f-%.2f]" % (statistics.median(ratios), min(ratios), max(ratios))
 
     row = [workload]
-    row += ["%.0f / %.0f" % (med(s, "view"), med(s, "copy")) for s in sides]
+    row += ["%.0f / %.0f" % (rate(s, first), rate(s, second)) for s in sides]
     for s in sides[1:]:
-        row += [ratio(s, "view"), ratio(s, "copy")]
+        row += [ratio(s, first), ratio(s, second)]
 
     def per_batch(key, fmt):
         return " / ".join(
-            fmt % statistics.median(r[s]["per_batch"]["view"][key] for r in per_round)
-            for s in sides
+            fmt % statistics.median(r[s]["per_batch"][first][key] for r in per_round) for s in sides
         )
 
     row.append(per_batch("faults", "%.0f"))
@@ -569,27 +702,30 @@ def summarize(workload, sides, per_round):
     row.append(per_batch("consumer_cpu_ms", "%.3f"))
     row.append(" / ".join("%.0f" % med(s, "rss_steady_mib") for s in sides))
     row.append(" / ".join("%.0f" % med(s, "rss_peak_mib") for s in sides))
-    suspect = [
-        SIDE_LABELS[s]
-        for s in sides
-        for r in per_round
-        if not (r[s]["view_is_view"] and r[s]["copy_is_copy"])
-    ]
+    if FLAGS.device == "gpu":
+        row.append(" / ".join("%.0f" % med(s, "gpu_used_mib") for s in sides))
+    suspect = [SIDE_LABELS[s] for s in sides for r in per_round if check_warnings(r[s])]
     return row, sorted(set(suspect))
 
 
 def print_table(sides, rows):
+    first, second = MODES[FLAGS.device]
     labels = [SIDE_LABELS[s] for s in sides]
-    header = ["workload"] + ["%s samples/s view / copy" % l for l in labels]
+    header = ["workload"] + ["%s samples/s %s / %s" % (l, first, second) for l in labels]
     for l in labels[1:]:
-        header += ["%s/raw view (median [min-max])" % l, "%s/raw copy (median [min-max])" % l]
+        header += [
+            "%s/raw %s (median [min-max])" % (l, first),
+            "%s/raw %s (median [min-max])" % (l, second),
+        ]
     header += [
-        "view faults/batch %s" % " / ".join(labels),
-        "view CPU ms/batch %s" % " / ".join(labels),
-        "view consumer-thread CPU ms/batch %s" % " / ".join(labels),
+        "%s faults/batch %s" % (first, " / ".join(labels)),
+        "%s CPU ms/batch %s" % (first, " / ".join(labels)),
+        "%s consumer-thread CPU ms/batch %s" % (first, " / ".join(labels)),
         "RSS steady MiB %s" % " / ".join(labels),
         "RSS peak MiB %s" % " / ".join(labels),
     ]
+    if FLAGS.device == "gpu":
+        header.append("GPU used MiB %s" % " / ".join(labels))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
 
     def line(cells):
@@ -601,6 +737,28 @@ def print_table(sides, rows):
         log(line(row))
 
 
+def check_gpu():
+    """--device=gpu refuses to run, saying why, where TensorFlow sees no GPU."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=FLAGS.child_timeout,
+        check=False,
+    )
+    lines = probe.stdout.strip().splitlines()
+    if probe.returncode != 0 or not lines or lines[-1] == "0":
+        sys.exit(
+            "--device=gpu: TensorFlow sees no GPU on this machine, so there is nothing to measure "
+            "(on a GPU machine: `DALI_TF_GPU=1 ./configure`, or the offline kit of tools/gpu). %s"
+            % (probe.stderr.strip().splitlines() or [""])[-1]
+        )
+
+
 def run_parent():
     unknown = set(FLAGS.workload) - set(WORKLOADS)
     if unknown:
@@ -609,15 +767,30 @@ def run_parent():
         sys.exit("--rounds and --iterations must be >= 1, --warmup >= 0")
     if FLAGS.min_seconds < 0 or FLAGS.raw_consumer_work_us < 0:
         sys.exit("--min_seconds and --raw_consumer_work_us must be >= 0")
+    if FLAGS.device == "gpu":
+        not_on_gpu = sorted(set(FLAGS.workload) - set(GPU_WORKLOADS))
+        if not_on_gpu:
+            sys.exit(
+                "--device=gpu runs the workloads %s, not %s"
+                % (", ".join(GPU_WORKLOADS), ", ".join(not_on_gpu))
+            )
+        check_gpu()
     plugin_python = from_working_directory(FLAGS.plugin_python)
     sides = ["raw", "dataset"]
     if plugin_python:
         check_plugin_python(plugin_python)
         sides.append("plugin")
     log(
-        "%d rounds x at least %d timed batches and %gs per side and mode (view, copy), %d warm-up "
+        "%s: %d rounds x at least %d timed batches and %gs per side and mode (%s), %d warm-up "
         "batches, one fresh process per side and round"
-        % (FLAGS.rounds, FLAGS.iterations, FLAGS.min_seconds, FLAGS.warmup)
+        % (
+            FLAGS.device.upper(),
+            FLAGS.rounds,
+            FLAGS.iterations,
+            FLAGS.min_seconds,
+            ", ".join(MODES[FLAGS.device]),
+            FLAGS.warmup,
+        )
     )
     rows, suspects = [], {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -637,10 +810,12 @@ def run_parent():
     log("")
     print_table(sides, rows)
     for workload, suspect in suspects.items():
-        log(
-            "WARNING %s: a 'view' array did not share the producer's buffer, or a 'copy' did, on "
-            "%s" % (workload, ", ".join(suspect))
+        what = (
+            "a batch was not on the GPU, or its host copy not a host array"
+            if FLAGS.device == "gpu"
+            else "a 'view' array did not share the producer's buffer, or a 'copy' did"
         )
+        log("WARNING %s: %s, on %s" % (workload, what, ", ".join(suspect)))
 
 
 def main(argv):

@@ -11,7 +11,7 @@
 The plugin library is loaded on first use (see ``dali_tf._loader``).
 """
 
-from dali_tf import experimental, service
+from dali_tf import _gpu_memory, experimental, service
 from dali_tf._compat import (
     dataset_compatible_tensorflow,
     dataset_distributed_compatible_tensorflow,
@@ -19,10 +19,13 @@ from dali_tf._compat import (
 )
 from dali_tf._pipeline import serialize_pipeline
 from dali_tf.dataset import DALIDataset, dataset_options
-from dali_tf.distribute import distributed_dataset
+from dali_tf.distribute import distributed_dataset, worker_barrier
 from dali_tf.legacy import DALIIterator, DALIIteratorWrapper, DALIRawIterator, dali
 
 __version__ = "0.1.0"
+
+# Before TensorFlow starts its GPUs, so that DALI can allocate GPU memory too (see _gpu_memory).
+_gpu_memory.allow_growth()
 
 __all__ = [
     "DALIDataset",
@@ -38,4 +41,5 @@ __all__ = [
     "experimental",
     "serialize_pipeline",
     "service",
+    "worker_barrier",
 ]

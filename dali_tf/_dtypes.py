@@ -1,7 +1,10 @@
-"""Element types: the one table of TensorFlow <-> DALI types on the Python side.
+"""Element types on the Python side: TensorFlow's dtypes and DALI's ``types`` for the same types,
+used where Python compares a dataset's dtype with what a live pipeline object declares (an
+external source's ``dtype``), and the checks that give early, readable errors.
 
-The C++ side has its own table (cc/dtype_mapping.cc); both list every type that DALI and
-TensorFlow share. The legacy Dali op's registration accepts only a subset of them.
+The ops own which types they take: the C++ table (cc/common/dtype_mapping.cc) for the dataset
+ops, which checks its outputs and inputs against it, and the legacy Dali op's registered ``dtypes``
+attribute, read here from its OpDef (legacy_op_dtypes).
 """
 
 import tensorflow as tf
@@ -26,8 +29,17 @@ TF_TO_DALI = {
 # What the dataset ops produce and take as inputs: all of them.
 DATASET_DTYPES = tuple(TF_TO_DALI)
 
-# What REGISTER_OP("Dali") lists in its `dtypes` attr (the legacy op's contract).
-LEGACY_OP_DTYPES = (tf.float16, tf.float32, tf.uint8, tf.int16, tf.int32, tf.int64)
+
+def legacy_op_dtypes():
+    """The types the registered Dali op allows in its ``dtypes`` attr (the legacy op's contract:
+    float16, float32, uint8, int16, int32, int64)."""
+    from tensorflow.python.framework import op_def_registry
+
+    from dali_tf import _loader
+
+    _loader.ops()  # registers the op
+    (attr,) = [a for a in op_def_registry.get("Dali").attr if a.name == "dtypes"]
+    return tuple(tf.as_dtype(t) for t in attr.allowed_values.list.type)
 
 
 def names(dtypes):

@@ -13,7 +13,7 @@ import uuid
 from nvidia.dali import pipeline as _dali_pipeline
 from nvidia.dali.plugin.base_iterator import LastBatchPolicy
 
-from dali_tf._pipeline import CPU_ONLY_DEVICE_ID
+from dali_tf._pipeline import CPU_ONLY_DEVICE_ID, DEVICE_OF_PLACEMENT
 
 _POLICY_NAMES = {
     LastBatchPolicy.FILL: "fill",
@@ -107,9 +107,11 @@ def reader_meta(settings, reader_name):
     The copy is built (not run) on the CPU for a CPU-only pipeline; a pipeline with a device_id
     needs that GPU, as the dataset itself does. The user's pipeline object is left as it is.
     """
-    device_id = None if settings.device_id == CPU_ONLY_DEVICE_ID else settings.device_id
+    device_id = settings.device_id
+    if device_id in (CPU_ONLY_DEVICE_ID, DEVICE_OF_PLACEMENT):
+        device_id = None  # CPU only, or DALI's own choice: the current device if it needs one
     pipe = _dali_pipeline.Pipeline.deserialize(
-        serialized_pipeline=settings.serialized,
+        serialized_pipeline=settings.serialized_pipeline,
         batch_size=settings.batch_size,
         num_threads=1,
         device_id=device_id,

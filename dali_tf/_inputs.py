@@ -1,6 +1,7 @@
 """``Input`` and the resolution of ``input_datasets`` against a pipeline's external sources."""
 
 import collections
+import collections.abc
 
 import tensorflow as tf
 from nvidia.dali import external_source as _dali_es
@@ -95,9 +96,9 @@ def resolve_inputs(pipe, input_datasets, batch_size):
     with_inputs = input_datasets is not None
     if input_datasets is None:
         input_datasets = {}
-    if not isinstance(input_datasets, dict):
+    if not isinstance(input_datasets, collections.abc.Mapping):
         raise TypeError(
-            "input_datasets must be a dict {external_source name: tf.data.Dataset or "
+            "input_datasets must be a dict (a Mapping) {external_source name: tf.data.Dataset or "
             "Input}, got %s" % type(input_datasets).__name__
         )
     for name, value in input_datasets.items():

@@ -44,7 +44,7 @@ def library_path():
 
 @functools.lru_cache(maxsize=None)
 def _c_exports(path):
-    """The library's C exports (cc/common/c_exports.cc) through ctypes, opened once."""
+    """The library's C exports (cc/plugin/c_exports.cc) through ctypes, opened once."""
     return ctypes.CDLL(path)
 
 
@@ -93,6 +93,32 @@ def ops():
     _check_built_versions(path, tf.__version__, dali_version)
     atexit.register(_stop_input_pulls, path)
     return module
+
+
+@functools.lru_cache(maxsize=None)
+def pipeline_option_attrs():
+    """{name: default} of the pipeline options' attributes, as the ops registered them.
+
+    The C++ side declares them once (cc/common/pipeline_options.cc) for both ops, so they are
+    exactly the attributes the DALIDataset and Dali ops share; the defaults are the legacy op's.
+    """
+    ops()  # registers them
+    from tensorflow.python.framework import op_def_registry
+
+    def attrs(op_name):
+        return {a.name: a for a in op_def_registry.get(op_name).attr}
+
+    dataset, legacy = attrs("DALIDataset"), attrs("Dali")
+    return {name: _attr_default(legacy[name]) for name in legacy if name in dataset}
+
+
+def _attr_default(attr):
+    """An OpDef attribute's default as a Python value (None when it has none)."""
+    if not attr.HasField("default_value"):
+        return None
+    value = attr.default_value
+    kind = value.WhichOneof("value")
+    return {"i": value.i, "b": value.b, "s": value.s}.get(kind)
 
 
 def _stop_input_pulls(path):

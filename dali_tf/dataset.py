@@ -4,10 +4,12 @@ Every argument left unset is read from the pipeline object (batch size, threads,
 queue depths): what the user configured on the pipeline is never silently replaced.
 
 Device placement: the dataset's tensors live on the device the dataset is created on
-(``with tf.device(...)``). ``fail_on_device_mismatch`` (default True) makes a placement that
-disagrees with the pipeline's ``device_id`` an error naming both; with False the outputs are
-copied to the dataset's device. A GPU-placed DALIDataset must be the last dataset of the input
-pipeline (its iterator has to run on that GPU).
+(``with tf.device(...)``). A pipeline that leaves its ``device_id`` unset (DALI 2.4's default)
+runs on the dataset's GPU. ``fail_on_device_mismatch`` (default True), as in NVIDIA's plugin,
+makes an output on another kind of device than the dataset's (or a pipeline on another GPU) an
+error naming both; with False the outputs are copied to the dataset's device. GPU outputs are
+copied device to device into TensorFlow's memory, on TensorFlow's stream. A GPU-placed DALIDataset
+must be the last dataset of the input pipeline (its iterator has to run on that GPU).
 """
 
 import dataclasses
@@ -169,12 +171,7 @@ def build_dataset_op(
     outputs.check_against(settings)
     inputs = _inputs.resolve_inputs(pipeline, input_datasets, settings.batch_size)
     gpu = requested_gpu()
-    datasets = []
-    for spec in inputs:
-        dataset = spec.dataset
-        if gpu and spec.python_source:  # generator datasets run on the CPU only
-            dataset = dataset.apply(tf.data.experimental.copy_to_device(gpu))
-        datasets.append(dataset)
+    datasets = [_placed_input(spec, gpu) for spec in inputs]
     epochs = _epochs.resolve(settings, outputs, reader_name, last_batch_policy, bool(inputs))
     if not share_epochs:
         epochs = dataclasses.replace(epochs, key="")
@@ -237,8 +234,10 @@ class DALIDataset(_DaliDatasetBase):
         shapes matching ``output_dtypes``. Unknown by default. A declared shape may differ from
         DALI's by dimensions of size 1 (``(B,)`` for ``[B, 1]`` labels); the output is then
         reshaped to it.
-      fail_on_device_mismatch: raise when the dataset's device and the pipeline's ``device_id``
-        disagree; with False the outputs are copied to the dataset's device.
+      fail_on_device_mismatch: raise when an output is on another kind of device than the
+        dataset (a GPU batch for a CPU-placed dataset, or a host batch for a GPU-placed one), or
+        the pipeline's ``device_id`` is another GPU than the dataset's; with False the outputs
+        are copied to the dataset's device.
       batch_size, num_threads, device_id, exec_separated, exec_dynamic, prefetch_queue_depth,
       cpu_prefetch_queue_depth, gpu_prefetch_queue_depth: override the pipeline's own settings;
         by default taken from the pipeline. ``prefetch_queue_depth`` is an int or
@@ -259,6 +258,8 @@ class DALIDataset(_DaliDatasetBase):
         be None). Without ``reader_name``, PARTIAL makes a per-sample input that runs out
         mid-batch yield that incomplete batch (DALIDatasetWithInputs).
       dtypes, shapes: deprecated names of ``output_dtypes`` and ``output_shapes``.
+      seed: the seed of the pipeline's random operators, in place of the pipeline's own (a
+        different stream of random augmentations per dataset, e.g. per worker); None keeps it.
     """
 
     def __init__(
@@ -281,6 +282,7 @@ class DALIDataset(_DaliDatasetBase):
         output_ragged=False,
         reader_name=None,
         last_batch_policy=None,
+        seed=None,
     ):
         self._init_from_op(
             *build_dataset_op(
@@ -302,6 +304,7 @@ class DALIDataset(_DaliDatasetBase):
                 prefetch_queue_depth=prefetch_queue_depth,
                 cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
                 gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
+                seed=seed,
             )
         )
 
@@ -333,6 +336,40 @@ def requested_gpu():
     if name and tf.DeviceSpec.from_string(name).device_type == "GPU":
         return name
     return None
+
+
+def _placed_input(spec, gpu):
+    """The input dataset of `spec` where the DALI dataset's iterator reads it: on the dataset's
+    device, `gpu` (None: the CPU). The op takes its input tensors as living where it does.
+
+    On a GPU, a host input (a plain tf.data dataset, a translated ``source=``) is copied there
+    with ``copy_to_device``, as NVIDIA's notebooks do by hand; an input already copied to that GPU
+    is used as it is. On the CPU, or on another GPU, an input on a GPU is refused: the iterator
+    could not read its device memory.
+    """
+    where = _dataset_device(spec.dataset)
+    here = tf.DeviceSpec.from_string(gpu) if gpu else None
+    if where is None:  # on the host
+        if here is None:
+            return spec.dataset
+        return spec.dataset.apply(tf.data.experimental.copy_to_device(gpu))
+    if here is not None and (where.device_index or 0) == (here.device_index or 0):
+        return spec.dataset
+    raise ValueError(
+        "input_datasets['%s'] gives GPU tensors (it was copied to %s), but the DALI dataset is "
+        "placed on %s, whose iterator cannot read them: give the input on the host (drop its "
+        "copy_to_device: dali_tf copies host inputs to a GPU-placed dataset's GPU itself), or "
+        "place the DALI dataset on that GPU (with tf.device)"
+        % (spec.name, where.to_string(), gpu or "the CPU")
+    )
+
+
+def _dataset_device(dataset):
+    """The GPU a dataset's elements live on (its variant was made there: copy_to_device makes it on
+    its target), or None for the host."""
+    name = getattr(dataset._variant_tensor, "device", "") or ""  # pylint: disable=protected-access
+    spec = tf.DeviceSpec.from_string(name) if name else None
+    return spec if spec is not None and spec.device_type == "GPU" else None
 
 
 def _check_gpu_visible():

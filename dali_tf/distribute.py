@@ -13,9 +13,9 @@ Which input pipeline feeds which device:
   on ``strategy.extended.worker_devices[i]`` (both are the strategy's device list, in order), so
   shard ``i`` of ``len(worker_devices)`` feeds that device. The DALIDataset is placed on that
   device, GPU or CPU, and iterated there (``experimental_place_dataset_on_device=True``,
-  ``experimental_fetch_to_device=False``): a GPU replica gets the pipeline's outputs without a
-  copy, and no tf.data ``MultiDeviceIterator`` is involved (on TF 2.21 destroying one while it
-  prefetches can crash, see ``input_options``).
+  ``experimental_fetch_to_device=False``): a GPU replica gets the pipeline's outputs on its GPU
+  (no trip through the host), and no tf.data ``MultiDeviceIterator`` is involved (on TF 2.21
+  destroying one while it prefetches can crash, see ``input_options``).
 - ``tf.distribute.MultiWorkerMirroredStrategy``: one input pipeline per worker (TensorFlow supports
   no other mode there), ``input_pipeline_id`` = the worker's index in the cluster and
   ``num_input_pipelines`` = the number of workers. Each worker must run one replica (one GPU, or
@@ -58,10 +58,12 @@ def distributed_dataset(strategy, pipeline_fn, output_dtypes, output_shapes=None
 
     Each replica's dataset gets ``dali_tf.dataset_options()`` (no tf.data auto-sharding: the
     readers shard). Under MirroredStrategy it is placed on the replica's device: on a GPU
-    replica the pipeline's GPU outputs are the replica's inputs, without a copy. Under
-    MultiWorkerMirroredStrategy TensorFlow iterates every input pipeline on the worker's host:
+    replica the pipeline's GPU outputs are the replica's inputs (one device-to-device copy into
+    TensorFlow's memory, on its stream). Under MultiWorkerMirroredStrategy TensorFlow iterates
+    every input pipeline on the worker's host:
     the pipeline still runs on the replica's GPU, its outputs are copied to the host
-    (``fail_on_device_mismatch=False``) and TensorFlow prefetches them to the GPU.
+    (``fail_on_device_mismatch=False``) and TensorFlow prefetches them to the GPU; call
+    ``worker_barrier()`` after the last step, before a worker exits (see there why).
     """
     kind, devices = _strategy_devices(strategy)
     if not callable(pipeline_fn):
@@ -132,6 +134,30 @@ def distributed_dataset(strategy, pipeline_fn, output_dtypes, output_shapes=None
     finally:
         if saved is not None:
             extended._input_workers_devices = saved  # pylint: disable=protected-access
+
+
+def worker_barrier(name="dali_tf_exit", timeout_s=300.0):
+    """Blocks until every worker of the cluster has called ``worker_barrier(name)``.
+
+    Call it once, after the last step, before a ``MultiWorkerMirroredStrategy`` worker exits.
+    TensorFlow's collectives pull each worker's part of an all-reduce from that worker
+    (``RecvBuf``), and a worker whose own result is complete does not wait for the others to
+    pull theirs: without a barrier it can exit while another worker still pulls from it, and that
+    worker's last step then fails with "Collective ops is aborted by: Socket closed ... while
+    calling /tensorflow.WorkerService/RecvBuf". A worker reaches the barrier only once its own
+    last step is complete, so after it no worker is still pulling.
+
+    The barrier is TensorFlow's coordination service's, which ``MultiWorkerMirroredStrategy``
+    starts. Raises RuntimeError without one (no multi-worker strategy was made in this process),
+    and TensorFlow's DeadlineExceededError if some worker does not arrive within `timeout_s`.
+    """
+    ctx = context.context()
+    if ctx.coordination_service is None:
+        raise RuntimeError(
+            "worker_barrier needs TensorFlow's coordination service, which "
+            "tf.distribute.MultiWorkerMirroredStrategy starts: make the strategy first"
+        )
+    ctx.wait_at_barrier(name, int(timeout_s * 1000))
 
 
 def input_options(kind):

@@ -13,18 +13,6 @@ import tensorflow as tf
 
 from dali_tf import _dtypes, _loader, _pipeline
 
-# The op's attrs use -1 for "as serialized in the pipeline".
-_KEEP_SERIALIZED = -1
-
-# Op defaults of the attrs that a pipeline object supplies when one is given.
-_OP_DEFAULTS = dict(
-    exec_separated=False,
-    exec_dynamic=False,
-    gpu_prefetch_queue_depth=2,
-    cpu_prefetch_queue_depth=2,
-    enable_memory_stats=False,
-)
-
 
 def dali(
     pipeline=None,
@@ -42,6 +30,7 @@ def dali(
     gpu_prefetch_queue_depth=None,
     cpu_prefetch_queue_depth=None,
     enable_memory_stats=None,
+    seed=None,
     name=None,
 ):
     """Runs a DALI pipeline as a TensorFlow op; returns one tensor per pipeline output.
@@ -51,12 +40,15 @@ def dali(
     Args:
       pipeline: an ``nvidia.dali`` Pipeline, serialized here; or give ``serialized_pipeline``.
       serialized_pipeline: ``pipe.serialize()`` bytes.
-      sparse: optional list of bools, one per pipeline output (default: all dense).
+      sparse: optional list of bools, one per pipeline output (default: all dense); outputs
+        past its end are dense.
       shapes: one shape per pipeline output, of the whole batch (batch dimension first);
-        ``None`` entries/dimensions are unknown. A dense output's declared shape may differ
-        from DALI's by dimensions of size 1 (it is then reshaped to it). For a sparse output the
-        shape is a hint: its dense (padded) shape is checked when its full rank is given, and
-        short forms such as ``(B,)`` or ``()`` mean "not declared".
+        ``None`` entries/dimensions are unknown, and so are ``()`` (as NVIDIA's plugin reads it:
+        ``shapes=[(B, 3, 224, 224), ()]``) and outputs past the end of the list. A dense
+        output's declared shape may differ from DALI's by dimensions of size 1 (it is then
+        reshaped to it). For a sparse output the shape is a hint: its dense (padded) shape is
+        checked when its full rank is given, and short forms such as ``(B,)`` or ``()`` mean
+        "not declared".
       dtypes: one per pipeline output: float16, float32, uint8, int16, int32 or int64.
       batch_size: -1: the pipeline object's batch size, or (serialized pipeline) the first
         dimension declared for a dense output.
@@ -64,9 +56,12 @@ def dali(
         selects the separated executor, as in DALI.
       exec_dynamic, exec_separated, gpu_prefetch_queue_depth, cpu_prefetch_queue_depth,
         enable_memory_stats: ``None`` takes them from ``pipeline`` when given, otherwise the op's
-        defaults (False, False, 2, 2, False).
-      num_threads, device_id: -1 keeps the pipeline's setting. ``device_id=None`` (no GPU) needs
-        a pipeline defined with ``device_id=None``: DALI cannot take a serialized device away.
+        defaults (False, False, 2, 2, False: its registered attributes').
+      seed: overrides the pipeline's seed; ``None`` keeps it.
+      num_threads, device_id: -1 keeps the pipeline's setting. A pipeline that leaves its device
+        unset runs on the GPU the op is placed on (``tf.device('/gpu:N')``), or as DALI decides on
+        the CPU; one on another GPU than the op's is an error. ``device_id=None`` means CPU only,
+        for a pipeline without GPU operators: DALI cannot take a GPU away from a pipeline.
       name: name of the op in the graph.
 
     Returns:
@@ -90,39 +85,40 @@ def dali(
             cpu_prefetch_queue_depth=cpu_prefetch_queue_depth,
             gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
             enable_memory_stats=enable_memory_stats,
+            seed=seed,
         )
         attrs = settings.op_attrs()
-        # A CPU-only pipeline keeps its serialized "no GPU" (the op takes no other value).
-        if settings.device_id == _pipeline.CPU_ONLY_DEVICE_ID:
-            attrs["device_id"] = _KEEP_SERIALIZED
     else:
         if not isinstance(serialized_pipeline, (bytes, str)) or not serialized_pipeline:
             raise TypeError(
                 "serialized_pipeline must be the non-empty bytes of "
                 "pipe.serialize(), got %r" % (type(serialized_pipeline).__name__,)
             )
-        if batch_size == _KEEP_SERIALIZED:  # the op infers it from the shapes
-            _check_batch_size_inferable(shapes, sparse)
-        cpu_depth, gpu_depth, separated = _pipeline.queue_depths(
+        defaults = _loader.pipeline_option_attrs()  # the op's registered defaults
+        if exec_separated is None:
+            exec_separated = isinstance(prefetch_queue_depth, dict)
+        cpu_depth, gpu_depth = _pipeline.queue_depths(
             prefetch_queue_depth,
             cpu_prefetch_queue_depth,
             gpu_prefetch_queue_depth,
-            _OP_DEFAULTS["cpu_prefetch_queue_depth"],
-            _OP_DEFAULTS["gpu_prefetch_queue_depth"],
+            exec_separated,
+            defaults["cpu_prefetch_queue_depth"],
+            defaults["gpu_prefetch_queue_depth"],
         )
         given = dict(
-            exec_separated=separated if exec_separated is None else exec_separated,
+            exec_separated=exec_separated,
             exec_dynamic=exec_dynamic,
             enable_memory_stats=enable_memory_stats,
+            seed=seed,
         )
         attrs = dict(
             serialized_pipeline=serialized_pipeline,
             batch_size=batch_size,
             num_threads=num_threads,
-            device_id=_KEEP_SERIALIZED if device_id is None else device_id,
+            device_id=_pipeline.CPU_ONLY_DEVICE_ID if device_id is None else device_id,
             cpu_prefetch_queue_depth=cpu_depth,
             gpu_prefetch_queue_depth=gpu_depth,
-            **{key: _OP_DEFAULTS[key] if value is None else value for key, value in given.items()},
+            **{key: defaults[key] if value is None else value for key, value in given.items()},
         )
 
     op_dtypes, op_shapes = _expand_for_op(dtypes, shapes, sparse)
@@ -152,18 +148,20 @@ def _check_dtypes(dtypes):
             "dtypes must be a non-empty list, one dtype per pipeline output, got %r" % (dtypes,)
         )
     return [
-        _dtypes.as_supported(dtype, _dtypes.LEGACY_OP_DTYPES, "dtypes[%d]" % i, "the Dali op")
+        _dtypes.as_supported(dtype, _dtypes.legacy_op_dtypes(), "dtypes[%d]" % i, "the Dali op")
         for i, dtype in enumerate(dtypes)
     ]
 
 
 def _check_shapes(shapes, num_outputs):
+    """One TensorShape per pipeline output. As in NVIDIA's plugin, a list shorter than dtypes
+    leaves the other outputs' shapes unknown (the op reads a rank-0 shape, ``()``, as unknown)."""
     if not isinstance(shapes, (list, tuple)):
         raise ValueError("shapes must be a list, one shape per pipeline output, got %r" % (shapes,))
-    if len(shapes) != num_outputs:
+    if len(shapes) > num_outputs:
         raise ValueError(
-            "shapes has %d entries but dtypes has %d: give one shape and one dtype "
-            "per pipeline output" % (len(shapes), num_outputs)
+            "shapes has %d entries but dtypes has %d: give at most one shape per dtype "
+            "(one dtype per pipeline output)" % (len(shapes), num_outputs)
         )
     checked = []
     for i, shape in enumerate(shapes):
@@ -171,28 +169,20 @@ def _check_shapes(shapes, num_outputs):
             checked.append(tf.TensorShape(shape))
         except (TypeError, ValueError) as e:
             raise ValueError("shapes[%d] is not a shape: %r (%s)" % (i, shape, e)) from e
-    return checked
+    return checked + [tf.TensorShape(None)] * (num_outputs - len(checked))
 
 
 def _check_sparse(sparse, num_outputs):
-    if sparse is None or (isinstance(sparse, (list, tuple)) and not sparse):
+    """One bool per pipeline output, or [] (all dense). As in NVIDIA's plugin, a list shorter
+    than dtypes leaves the other outputs dense."""
+    if sparse is None or (isinstance(sparse, (list, tuple)) and not any(sparse)):
         return []
-    if not isinstance(sparse, (list, tuple)) or len(sparse) != num_outputs:
+    if not isinstance(sparse, (list, tuple)) or len(sparse) > num_outputs:
         raise ValueError(
-            "sparse must have one bool per pipeline output (%d), got %r" % (num_outputs, sparse)
+            "sparse must have at most one bool per pipeline output (%d), got %r"
+            % (num_outputs, sparse)
         )
-    return [bool(s) for s in sparse]
-
-
-def _check_batch_size_inferable(shapes, sparse):
-    for i, shape in enumerate(shapes):
-        dense = not sparse or not sparse[i]
-        if dense and shape.rank and shape[0] is not None:
-            return
-    raise ValueError(
-        "batch_size could not be inferred: pass batch_size, or declare the batch "
-        "(first) dimension of a dense output in shapes"
-    )
+    return [bool(s) for s in sparse] + [False] * (num_outputs - len(sparse))
 
 
 def _expand_for_op(dtypes, shapes, sparse):

@@ -1,5 +1,6 @@
 #include "cc/common/dali_pipeline.h"
 
+#include "absl/strings/str_cat.h"
 #include "cc/common/dali_status.h"
 #include "cc/common/signal_mask.h"
 #include "tensorflow/core/platform/errors.h"
@@ -28,6 +29,13 @@ absl::Status DaliPipeline::Create(const PipelineOptions& options,
     DALI_TF_RETURN_IF_ERROR(daliPipelineGetOutputDesc(pipe->handle(), &desc, i),
                             "Could not describe pipeline output " + std::to_string(i));
     pipe->outputs_.push_back({desc.name ? desc.name : "", desc.device});
+    if (options.device_id == kCpuOnlyDeviceId && desc.device == DALI_STORAGE_GPU) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "device_id is CPU only, but output ", i,
+          " of the DALI pipeline is a GPU batch: DALI "
+          "cannot take the GPU away from a pipeline that uses one. Define the pipeline without GPU "
+          "operators (and without device_id) for CPU-only processing"));
+    }
   }
   int num_inputs = 0;
   DALI_TF_RETURN_IF_ERROR(daliPipelineGetInputCount(pipe->handle(), &num_inputs),
@@ -63,6 +71,12 @@ absl::Status DaliPipeline::Run() {
 
 absl::Status DaliPipeline::PopOutputs(OutputsHandle* outputs) {
   DALI_TF_RETURN_IF_ERROR(daliPipelinePopOutputs(handle(), outputs->out()), "DALI pipeline failed");
+  return absl::OkStatus();
+}
+
+absl::Status DaliPipeline::PopOutputsOn(cudaStream_t stream, OutputsHandle* outputs) {
+  DALI_TF_RETURN_IF_ERROR(daliPipelinePopOutputsAsync(handle(), outputs->out(), stream),
+                          "DALI pipeline failed");
   return absl::OkStatus();
 }
 

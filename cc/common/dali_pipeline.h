@@ -25,10 +25,8 @@ class DaliPipeline {
   static absl::Status Create(const PipelineOptions& options, std::unique_ptr<DaliPipeline>* out);
 
   daliPipeline_h handle() const { return pipeline_.get(); }
-  const PipelineOptions& options() const { return options_; }
   const std::vector<IODesc>& outputs() const { return outputs_; }
   const std::vector<IODesc>& inputs() const { return inputs_; }
-  int batch_size() const { return options_.batch_size; }
   // With the dynamic executor popped outputs stay valid until their handles are released
   // (zero-copy hand-off is possible); otherwise they must be copied before the next pop.
   bool outputs_outlive_pop() const { return options_.exec_dynamic; }
@@ -38,6 +36,8 @@ class DaliPipeline {
   absl::Status Prefetch();
   absl::Status Run();
   absl::Status PopOutputs(OutputsHandle* outputs);
+  // Pops outputs that are ready on `stream` (no host wait): the dynamic executor only.
+  absl::Status PopOutputsOn(cudaStream_t stream, OutputsHandle* outputs);
   // A new reference to output `index` of a popped output set.
   absl::Status GetOutput(daliPipelineOutputs_h outputs, int index, TensorListHandle* out) const;
 

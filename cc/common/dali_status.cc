@@ -19,7 +19,17 @@ absl::Status DaliStatus(daliResult_t result, const std::string& what) {
     case DALI_ERROR_PATH_NOT_FOUND:
       return absl::NotFoundError(absl::StrCat(text));
     case DALI_ERROR_OUT_OF_MEMORY:
-      return absl::ResourceExhaustedError(absl::StrCat(text));
+      // Most often on a GPU that TensorFlow took at start-up: say what lets DALI have some.
+      return absl::ResourceExhaustedError(absl::StrCat(
+          text,
+          ". If this is GPU memory: TensorFlow reserves nearly all of it when it first uses a GPU, "
+          "unless memory growth is on. dali_tf turns it on at import (unless "
+          "TF_FORCE_GPU_ALLOW_GROWTH or DALI_TF_GPU_MEMORY_GROWTH=0 says otherwise, or TensorFlow "
+          "had already started its GPUs): import dali_tf before TensorFlow first uses the GPU, "
+          "call tf.config.experimental.set_memory_growth(gpu, True) for each GPU then, set "
+          "TF_FORCE_GPU_ALLOW_GROWTH=true, or cap TensorFlow with "
+          "tf.config.set_logical_device_configuration(gpu, "
+          "[tf.config.LogicalDeviceConfiguration(memory_limit=MB)])"));
     case DALI_ERROR_TIMEOUT:
       return absl::DeadlineExceededError(absl::StrCat(text));
     case DALI_ERROR_UNLOADING:

@@ -16,6 +16,13 @@ bool TfToDaliType(tensorflow::DataType tf_type, daliDataType_t* dali_type);
 // "bool, int8, ..., double": every TensorFlow type DALI has, for messages.
 std::string SupportedTfTypeNames();
 
+// "float32", "uint8", ...: a type as TensorFlow's Python API names it (tf.float32), where
+// DataTypeString says "float".
+std::string TfTypeName(tensorflow::DataType tf_type);
+
+// "types.FLOAT", "types.INT32", ...: the nvidia.dali.types name of a TF type DALI has.
+std::string DaliPythonTypeName(tensorflow::DataType tf_type);
+
 // "float32", "uint8", ... as numpy/TF users know them; DALI names for types TF lacks.
 std::string DaliTypeName(daliDataType_t dali_type);
 

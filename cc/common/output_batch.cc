@@ -93,10 +93,15 @@ absl::Status CheckOutputDtype(const OutputBatch& batch, int output_index,
                      DaliTypeName(batch.dtype), ", which TensorFlow cannot represent"));
   }
   if (actual != expected) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Output ", output_index, " of the DALI pipeline has type ",
-        tensorflow::DataTypeString(actual), " but ", tensorflow::DataTypeString(expected),
-        " was declared for it in dtypes/output_dtypes"));
+    // NVIDIA's plugin reinterprets the bytes here (a float 1.0 declared int32 arrives as
+    // 1065353216): silent wrong data, so this stays an error that says how to get either type.
+    const std::string got = TfTypeName(actual);
+    const std::string want = TfTypeName(expected);
+    return absl::InvalidArgumentError(
+        absl::StrCat("Output ", output_index, " of the DALI pipeline has type ", got, " but ", want,
+                     " was declared for it in dtypes/output_dtypes. Declare tf.", got,
+                     " for it, or convert it in the pipeline: fn.cast(output, dtype=",
+                     DaliPythonTypeName(expected), ")"));
   }
   return absl::OkStatus();
 }
@@ -198,12 +203,122 @@ bool WrapHostSamples(const OutputBatch& batch, const TensorListHandle& list,
   return true;
 }
 
+absl::Status NewTensor(tensorflow::Allocator* allocator, tensorflow::DataType dtype,
+                       const tensorflow::TensorShape& shape, tensorflow::Tensor* out) {
+  tensorflow::Tensor tensor(allocator, dtype, shape);
+  if (shape.num_elements() > 0 && !tensor.IsInitialized()) {
+    return absl::ResourceExhaustedError(absl::StrCat("Could not allocate ", shape.DebugString(),
+                                                     " ", TfTypeName(dtype),
+                                                     " for a DALI output on ", allocator->Name()));
+  }
+  *out = std::move(tensor);
+  return absl::OkStatus();
+}
+
+absl::Status CopyToHostTensor(const OutputBatch& batch, tensorflow::DataType dtype,
+                              const tensorflow::TensorShape& shape,
+                              tensorflow::Allocator* allocator, tensorflow::Tensor* out) {
+  TF_RETURN_IF_ERROR(NewTensor(allocator, dtype, shape, out));
+  if (shape.num_elements() == 0) return absl::OkStatus();
+  return CopyBatch(batch, out->data(), HostPlacement(), nullptr, /*synchronous=*/true);
+}
+
+absl::Status DenseOutputTensor(const OutputBatch& batch, const TensorListHandle& list, int index,
+                               tensorflow::DataType dtype,
+                               const tensorflow::PartialTensorShape& declared,
+                               absl::string_view non_uniform_advice, bool may_alias,
+                               tensorflow::Allocator* allocator, GpuCopies* gpu_copies,
+                               tensorflow::Tensor* out) {
+  TF_RETURN_IF_ERROR(CheckOutputDtype(batch, index, dtype));
+  tensorflow::TensorShape batch_shape, shape;
+  TF_RETURN_IF_ERROR(DenseBatchShape(batch, index, &batch_shape, non_uniform_advice));
+  TF_RETURN_IF_ERROR(ResolveDeclaredShape(
+      batch_shape, declared, absl::StrCat("Output ", index, " of the DALI pipeline"), &shape));
+  if (gpu_copies == nullptr) {
+    if (may_alias && WrapHostBatch(batch, dtype, shape, out)) return absl::OkStatus();
+    return CopyToHostTensor(batch, dtype, shape, allocator, out);
+  }
+  TF_RETURN_IF_ERROR(NewTensor(allocator, dtype, shape, out));
+  return gpu_copies->CopyBatch(batch, list, out->data());
+}
+
 absl::Status CopyBatch(const OutputBatch& batch, void* dst, daliBufferPlacement_t dst_placement,
                        const cudaStream_t* stream, bool synchronous) {
   if (batch.num_samples == 0) return absl::OkStatus();
   DALI_TF_RETURN_IF_ERROR(daliTensorListCopyOut(batch.list, dst, dst_placement, stream,
                                                 synchronous ? DALI_COPY_SYNC : DALI_COPY_DEFAULT),
                           "Could not copy a DALI output to TensorFlow");
+  return absl::OkStatus();
+}
+
+GpuCopies::GpuCopies(const TensorPlacement& placement, bool sources_outlive_pop)
+    : placement_(placement),
+      sources_outlive_pop_(sources_outlive_pop),
+      host_wait_(!sources_outlive_pop) {}
+
+GpuCopies::~GpuCopies() {
+  if (!host_wait_) return;
+  for (TensorListHandle& source : sources_) source.release();
+  if (!host_values_.empty() && !sources_.empty()) {
+    new std::deque<std::vector<int64_t>>(std::move(host_values_));  // see the header
+  }
+}
+
+absl::Status GpuCopies::CopyBatch(const OutputBatch& batch, const TensorListHandle& list,
+                                  void* dst) {
+  const bool on_this_gpu = batch.placement.device_type == DALI_STORAGE_GPU &&
+                           batch.placement.device_id == placement_.gpu_id;
+  if (!on_this_gpu) host_wait_ = true;
+  if (on_this_gpu && sources_outlive_pop_) {
+    // DALI releases the buffer in this stream's order: after the copy below. The outputs are
+    // ready on it already (popped for it, or for any stream), so nothing to wait for here.
+    DALI_TF_RETURN_IF_ERROR(daliTensorListSetStream(list.get(), &placement_.stream, false),
+                            "Could not order a DALI output on TensorFlow's GPU stream");
+  }
+  if (batch.num_samples == 0) return absl::OkStatus();
+  Pending copy{list, dst};
+  if (held_) TF_RETURN_IF_ERROR(Issue(std::move(*held_), /*synchronous=*/false));
+  held_ = std::move(copy);
+  return absl::OkStatus();
+}
+
+absl::Status GpuCopies::CopyHost(std::vector<int64_t> values, void* dst) {
+  if (values.empty()) return absl::OkStatus();
+  host_wait_ = true;
+  host_values_.push_back(std::move(values));
+  const std::vector<int64_t>& kept = host_values_.back();
+  // A one-sample byte list borrowing the values (no deleter: they live until Finish).
+  Pending copy;
+  copy.dst = dst;
+  DALI_TF_RETURN_IF_ERROR(daliTensorListCreate(copy.source.out(), HostPlacement()),
+                          "Could not create a DALI tensor list for a host-to-device copy");
+  const int64_t bytes = static_cast<int64_t>(kept.size() * sizeof(int64_t));
+  DALI_TF_RETURN_IF_ERROR(
+      daliTensorListAttachBuffer(copy.source.get(), 1, 1, &bytes, DALI_UINT8, "",
+                                 const_cast<int64_t*>(kept.data()), nullptr, daliDeleter_t{}),
+      "Could not wrap a host buffer for a host-to-device copy");
+  if (held_) TF_RETURN_IF_ERROR(Issue(std::move(*held_), /*synchronous=*/false));
+  held_ = std::move(copy);
+  return absl::OkStatus();
+}
+
+absl::Status GpuCopies::Issue(Pending copy, bool synchronous) {
+  DALI_TF_RETURN_IF_ERROR(
+      daliTensorListCopyOut(copy.source.get(), copy.dst, placement_.buffer(), &placement_.stream,
+                            synchronous ? DALI_COPY_SYNC : DALI_COPY_DEFAULT),
+      "Could not copy a DALI output to TensorFlow's GPU memory");
+  sources_.push_back(std::move(copy.source));
+  return absl::OkStatus();
+}
+
+absl::Status GpuCopies::Finish() {
+  if (!held_) return absl::OkStatus();
+  Pending last = std::move(*held_);
+  held_.reset();
+  waited_ = host_wait_;
+  TF_RETURN_IF_ERROR(Issue(std::move(last), /*synchronous=*/host_wait_));
+  sources_.clear();
+  host_values_.clear();
   return absl::OkStatus();
 }
 

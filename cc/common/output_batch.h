@@ -3,10 +3,16 @@
 #ifndef DALI_TF_CC_COMMON_OUTPUT_BATCH_H_
 #define DALI_TF_CC_COMMON_OUTPUT_BATCH_H_
 
+#include <deque>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "cc/common/dali_handles.h"
+#include "cc/common/tensor_placement.h"
+#include "tensorflow/core/framework/allocator.h"
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 
@@ -60,6 +66,76 @@ bool WrapHostSamples(const OutputBatch& batch, const TensorListHandle& list,
 // `dst_placement`). For device copies `stream` orders the copy; it is synchronous otherwise.
 absl::Status CopyBatch(const OutputBatch& batch, void* dst, daliBufferPlacement_t dst_placement,
                        const cudaStream_t* stream, bool synchronous);
+
+// The copies of one batch's outputs into TensorFlow's memory on a GPU (`placement.on_gpu`), each
+// issued on TensorFlow's compute stream without waiting: TensorFlow's allocator reuses memory in
+// that stream's order, so the kernels that read the outputs come after the copies. The host
+// waits at most once per batch, on the last copy, and only when some source must not be released
+// before the copies end:
+//   - a host buffer (a DMA from pinned memory runs after the copy call returns);
+//   - a buffer of another GPU (its release cannot be ordered on this GPU's stream);
+//   - any output of an executor other than the dynamic one (DALI reuses those buffers at its
+//     next iteration, whatever stream they are read on).
+// Otherwise (the dynamic executor, outputs on this GPU) each source is associated with the
+// stream, so DALI's release of it waits for the copy, and the host does not wait at all.
+class GpuCopies {
+ public:
+  GpuCopies(const TensorPlacement& placement, bool sources_outlive_pop);
+  // Without Finish (an error in the middle of a batch), copies may still be running from sources
+  // that need a host wait: their references are then dropped without being released, so DALI
+  // never reuses that memory under a running copy (at most one batch, on an error path).
+  ~GpuCopies();
+  GpuCopies(const GpuCopies&) = delete;
+  GpuCopies& operator=(const GpuCopies&) = delete;
+
+  // Copies `batch` (of `list`, referenced until Finish) to `dst` on the placement's GPU.
+  absl::Status CopyBatch(const OutputBatch& batch, const TensorListHandle& list, void* dst);
+  // Copies `values` (kept until Finish) to `dst`.
+  absl::Status CopyHost(std::vector<int64_t> values, void* dst);
+  // Issues the last copy, waiting for it (and all before it, on the same stream) if needed.
+  absl::Status Finish();
+  // Whether Finish waited on the host (for tests and benchmarks).
+  bool waited() const { return waited_; }
+
+ private:
+  struct Pending {
+    TensorListHandle source;
+    void* dst = nullptr;
+  };
+  absl::Status Issue(Pending copy, bool synchronous);
+
+  const TensorPlacement placement_;
+  const bool sources_outlive_pop_;
+  bool host_wait_ = false;
+  bool waited_ = false;
+  std::optional<Pending> held_;            // the latest copy, issued by the next one or by Finish
+  std::vector<TensorListHandle> sources_;  // referenced until the copies end
+  std::deque<std::vector<int64_t>> host_values_;
+};
+
+// A tensor of `shape` from `allocator`; ResourceExhausted naming it when it cannot allocate.
+absl::Status NewTensor(tensorflow::Allocator* allocator, tensorflow::DataType dtype,
+                       const tensorflow::TensorShape& shape, tensorflow::Tensor* out);
+
+// A host tensor from `allocator` holding a copy of `batch` (on the host or a GPU), complete on
+// return.
+absl::Status CopyToHostTensor(const OutputBatch& batch, tensorflow::DataType dtype,
+                              const tensorflow::TensorShape& shape,
+                              tensorflow::Allocator* allocator, tensorflow::Tensor* out);
+
+// Output `index` (`batch`, of `list`) as one dense tensor, for both ops: its dtype checked, its
+// samples of one shape (else an error ending with `non_uniform_advice`), its shape resolved
+// against `declared`. On the host (no `gpu_copies`): DALI's buffer itself where `may_alias` (the
+// dynamic executor) and WrapHostBatch allow, else a copy into memory from `allocator`. On a GPU:
+// a tensor from `allocator` (TensorFlow's GPU allocator) that `gpu_copies` fills on TensorFlow's
+// stream; GPU outputs are copied device to device, as TensorFlow's allocator must own the memory
+// its stream-ordered kernels reuse.
+absl::Status DenseOutputTensor(const OutputBatch& batch, const TensorListHandle& list, int index,
+                               tensorflow::DataType dtype,
+                               const tensorflow::PartialTensorShape& declared,
+                               absl::string_view non_uniform_advice, bool may_alias,
+                               tensorflow::Allocator* allocator, GpuCopies* gpu_copies,
+                               tensorflow::Tensor* out);
 
 // Placements of plain host memory and of device memory on `device_id`.
 daliBufferPlacement_t HostPlacement();

@@ -10,7 +10,7 @@ using tensorflow::data::DatasetBase;
 namespace {
 
 // Copies of the dataset's graph on one device share where the reader is (see epoch_handover.h).
-std::string HandoverKey(const DaliDatasetAttrs& attrs, const OutputPlacement& placement) {
+std::string HandoverKey(const DaliDatasetAttrs& attrs, const TensorPlacement& placement) {
   if (attrs.epochs.key.empty()) return "";
   return absl::StrCat(attrs.epochs.key, "@", placement.device_name);
 }
@@ -18,7 +18,7 @@ std::string HandoverKey(const DaliDatasetAttrs& attrs, const OutputPlacement& pl
 }  // namespace
 
 DaliDataset::DaliDataset(tensorflow::OpKernelContext* ctx, DaliDatasetAttrs attrs,
-                         OutputPlacement placement, std::vector<const DatasetBase*> inputs)
+                         TensorPlacement placement, std::vector<const DatasetBase*> inputs)
     : DatasetBase(tensorflow::data::DatasetContext(ctx)),
       attrs_(std::move(attrs)),
       placement_(std::move(placement)),

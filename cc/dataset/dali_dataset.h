@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "cc/common/tensor_placement.h"
 #include "cc/dataset/dataset_attrs.h"
 #include "cc/dataset/epoch_handover.h"
-#include "cc/dataset/output_placement.h"
 #include "tensorflow/core/framework/dataset.h"
 
 namespace dali_tf {
@@ -21,12 +21,12 @@ class DaliDataset : public tensorflow::data::DatasetBase {
   static constexpr const char kOpName[] = "DALIDataset";
 
   // Takes a reference on each of `inputs`.
-  DaliDataset(tensorflow::OpKernelContext* ctx, DaliDatasetAttrs attrs, OutputPlacement placement,
+  DaliDataset(tensorflow::OpKernelContext* ctx, DaliDatasetAttrs attrs, TensorPlacement placement,
               std::vector<const DatasetBase*> inputs);
   ~DaliDataset() override;
 
   const DaliDatasetAttrs& attrs() const { return attrs_; }
-  const OutputPlacement& placement() const { return placement_; }
+  const TensorPlacement& placement() const { return placement_; }
   const std::vector<const DatasetBase*>& inputs() const { return inputs_; }
   // Where an iterator leaves its pipeline at the end of an epoch for the next one.
   EpochHandover& handover() const { return *handover_; }
@@ -47,7 +47,7 @@ class DaliDataset : public tensorflow::data::DatasetBase {
 
  private:
   const DaliDatasetAttrs attrs_;
-  const OutputPlacement placement_;
+  const TensorPlacement placement_;
   const std::vector<const DatasetBase*> inputs_;
   const std::shared_ptr<EpochHandover> handover_;
 };

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cc/common/gpu_device.h"
+#include "cc/common/tensor_placement.h"
 #include "cc/dataset/dali_dataset.h"
 #include "cc/dataset/dataset_attrs.h"
 #include "cc/dataset/output_placement.h"
@@ -19,41 +19,39 @@ using tensorflow::OpKernelConstruction;
 using tensorflow::OpKernelContext;
 using tensorflow::data::DatasetBase;
 
-REGISTER_OP("DALIDataset")
-    .Input("input_datasets: N * variant")
-    .Attr("N: int >= 0 = 0")
-    .Attr("serialized_pipeline: string")
-    .Attr("output_dtypes: list(type) >= 1")
-    .Attr("output_shapes: list(shape) >= 1")
-    .Attr("batch_size: int")
-    .Attr("num_threads: int")
-    .Attr("device_id: int")
-    .Attr("exec_separated: bool")
-    .Attr("exec_dynamic: bool")
-    .Attr("cpu_prefetch_queue_depth: int")
-    .Attr("gpu_prefetch_queue_depth: int")
-    .Attr("enable_memory_stats: bool = false")
-    .Attr("fail_on_device_mismatch: bool = true")
-    .Attr("input_specs: list(string) = []")
-    .Attr("reader_name: string = ''")
-    .Attr("last_batch_policy: string = ''")
-    .Attr("reader_epoch_size: int = -1")
-    .Attr("reader_epoch_size_padded: int = -1")
-    .Attr("reader_num_shards: int = 1")
-    .Attr("reader_shard_id: int = 0")
-    .Attr("reader_pad_last_batch: bool = false")
-    .Attr("reader_stick_to_shard: bool = false")
-    .Attr("reader_epochs_key: string = ''")
-    .Attr("output_ragged: list(bool) = []")
-    .Attr("ragged_shapes: list(shape) = []")
-    .Output("handle: variant")
-    .SetIsStateful()
-    .SetShapeFn(tensorflow::shape_inference::ScalarShape)
-    .Doc(R"doc(
+// Registered by hand rather than with REGISTER_OP, so that the pipeline options' attributes come
+// from their one list (AddPipelineOptionAttrs).
+const tensorflow::InitOnStartupMarker kDaliDatasetOpRegistered = [] {
+  using A = DaliDatasetAttrs;
+  using E = EpochOptions;
+  tensorflow::register_op::OpDefBuilderWrapper op(DaliDataset::kOpName);
+  op.Input(absl::StrCat(A::kInputDatasets, ": ", A::kNumInputs, " * variant"))
+      .Attr(absl::StrCat(A::kNumInputs, ": int >= 0 = 0"));
+  AddPipelineOptionAttrs(op);
+  op.Attr(absl::StrCat(A::kOutputDtypes, ": list(type) >= 1"))
+      .Attr(absl::StrCat(A::kOutputShapes, ": list(shape) >= 1"))
+      .Attr(absl::StrCat(A::kFailOnDeviceMismatch, ": bool = true"))
+      .Attr(absl::StrCat(A::kInputSpecs, ": list(string) = []"))
+      .Attr(absl::StrCat(E::kReaderName, ": string = ''"))
+      .Attr(absl::StrCat(E::kLastBatchPolicy, ": string = ''"))
+      .Attr(absl::StrCat(E::kEpochSize, ": int = -1"))
+      .Attr(absl::StrCat(E::kEpochSizePadded, ": int = -1"))
+      .Attr(absl::StrCat(E::kNumShards, ": int = 1"))
+      .Attr(absl::StrCat(E::kShardId, ": int = 0"))
+      .Attr(absl::StrCat(E::kPadLastBatch, ": bool = false"))
+      .Attr(absl::StrCat(E::kStickToShard, ": bool = false"))
+      .Attr(absl::StrCat(E::kKey, ": string = ''"))
+      .Attr(absl::StrCat(A::kOutputRagged, ": list(bool) = []"))
+      .Attr(absl::StrCat(A::kRaggedShapes, ": list(shape) = []"))
+      .Output("handle: variant")
+      .SetIsStateful()
+      .SetShapeFn(tensorflow::shape_inference::ScalarShape)
+      .Doc(R"doc(
 A dataset whose elements are the batches of a DALI pipeline (one tensor per pipeline output).
-batch_size, num_threads, device_id and the queue depths override the serialized pipeline's values
-(-1: as serialized). input_datasets feed the pipeline's external sources, with one input_specs
-entry per input dataset, a serialized NameAttrList named after the external source, holding
+batch_size, num_threads, device_id, seed and the queue depths override the serialized pipeline's
+values (-1: as serialized; device_id -2: the dataset's GPU, -99999: CPU only). input_datasets
+feed the pipeline's external sources, with one input_specs entry per input dataset, a serialized
+NameAttrList named after the external source, holding
 `batched` (per batch, else per sample), `layout` ("" keeps the pipeline's) and `python_source`
 (non-empty for an input translated from a Python source= callback).
 reader_name (non-empty) ends the data after one epoch of that reader, counted as DALI's framework
@@ -63,53 +61,44 @@ next epoch, also in a copy of the dataset (rebuilt from its graph) with the same
 reader_epochs_key on the same device. Without a reader, last_batch_policy "partial" makes a
 per-sample input that runs out mid-batch yield the incomplete batch.
 )doc");
-
-OutputPlacement PlacementOf(OpKernelConstruction* ctx) {
-  OutputPlacement placement;
-  placement.device_name = ctx->device()->name();
-  placement.on_gpu = ctx->device_type() == tensorflow::DEVICE_GPU;
-  if (placement.on_gpu) placement.gpu_id = CudaOrdinal(*ctx->device());
-  return placement;
-}
+  return op();
+}();
 
 class DaliDatasetOp : public tensorflow::data::DatasetOpKernel {
  public:
   explicit DaliDatasetOp(OpKernelConstruction* ctx)
-      : DatasetOpKernel(ctx), placement_(PlacementOf(ctx)) {
+      : DatasetOpKernel(ctx), placement_(KernelPlacement(*ctx)) {
     OP_REQUIRES_OK(ctx, ParseDatasetAttrs(ctx, &attrs_));
-    OP_REQUIRES_OK(ctx, CheckDeviceMatch(placement_, attrs_.pipeline.device_id,
-                                         attrs_.fail_on_device_mismatch));
+    OP_REQUIRES_OK(
+        ctx, CheckDeviceMatch(placement_, OnDevice(attrs_.pipeline, placement_.gpu_id).device_id,
+                              attrs_.fail_on_device_mismatch));
   }
 
  protected:
   void MakeDataset(OpKernelContext* ctx, DatasetBase** output) override {
     tensorflow::OpInputList input_list;
-    OP_REQUIRES_OK(ctx, ctx->input_list("input_datasets", &input_list));
+    OP_REQUIRES_OK(ctx, ctx->input_list(DaliDatasetAttrs::kInputDatasets, &input_list));
     std::vector<const DatasetBase*> inputs;
     for (const tensorflow::Tensor& variant : input_list) {
       DatasetBase* input = nullptr;
       OP_REQUIRES_OK(ctx, tensorflow::data::GetDatasetFromVariantTensor(variant, &input));
       inputs.push_back(input);
     }
-    OutputPlacement placement = placement_;
-#if GOOGLE_CUDA
-    if (placement.on_gpu) placement.stream = ctx->eigen_gpu_device().stream();
-#endif
-    *output = new DaliDataset(ctx, attrs_, std::move(placement), std::move(inputs));
+    *output = new DaliDataset(ctx, attrs_, WithStream(placement_, ctx), std::move(inputs));
   }
 
  private:
   DaliDatasetAttrs attrs_;
-  const OutputPlacement placement_;
+  const TensorPlacement placement_;
 };
 
-REGISTER_KERNEL_BUILDER(Name("DALIDataset").Device(tensorflow::DEVICE_CPU), DaliDatasetOp);
+REGISTER_KERNEL_BUILDER(Name(DaliDataset::kOpName).Device(tensorflow::DEVICE_CPU), DaliDatasetOp);
 
 #if GOOGLE_CUDA
 // tf.data keeps dataset handles in host memory on every device.
-REGISTER_KERNEL_BUILDER(Name("DALIDataset")
+REGISTER_KERNEL_BUILDER(Name(DaliDataset::kOpName)
                             .Device(tensorflow::DEVICE_GPU)
-                            .HostMemory("input_datasets")
+                            .HostMemory(DaliDatasetAttrs::kInputDatasets)
                             .HostMemory("handle"),
                         DaliDatasetOp);
 #endif

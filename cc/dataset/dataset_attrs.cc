@@ -96,13 +96,14 @@ absl::Status CheckEpochs(const DaliDatasetAttrs& attrs) {
 
 absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatasetAttrs* out) {
   TF_RETURN_IF_ERROR(ReadPipelineOptions(*ctx, &out->pipeline));
-  TF_RETURN_IF_ERROR(ctx->GetAttr("output_dtypes", &out->output_dtypes));
-  TF_RETURN_IF_ERROR(ctx->GetAttr("output_shapes", &out->output_shapes));
-  TF_RETURN_IF_ERROR(ctx->GetAttr("fail_on_device_mismatch", &out->fail_on_device_mismatch));
+  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kOutputDtypes, &out->output_dtypes));
+  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kOutputShapes, &out->output_shapes));
+  TF_RETURN_IF_ERROR(
+      ctx->GetAttr(DaliDatasetAttrs::kFailOnDeviceMismatch, &out->fail_on_device_mismatch));
   std::vector<std::string> specs;
-  TF_RETURN_IF_ERROR(ctx->GetAttr("input_specs", &specs));
+  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kInputSpecs, &specs));
   int num_inputs = 0;
-  TF_RETURN_IF_ERROR(ctx->GetAttr("N", &num_inputs));
+  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kNumInputs, &num_inputs));
   if (specs.size() != static_cast<size_t>(num_inputs)) {
     return absl::InvalidArgumentError(absl::StrCat("input_specs has ", specs.size(),
                                                    " entries but there are ", num_inputs,
@@ -115,9 +116,9 @@ absl::Status ParseDatasetAttrs(tensorflow::OpKernelConstruction* ctx, DaliDatase
   TF_RETURN_IF_ERROR(CheckOutputs(*out));
   TF_RETURN_IF_ERROR(ReadEpochOptions(ctx, &out->epochs));
   TF_RETURN_IF_ERROR(CheckEpochs(*out));
-  TF_RETURN_IF_ERROR(ctx->GetAttr("output_ragged", &out->output_ragged));
+  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kOutputRagged, &out->output_ragged));
   std::vector<tensorflow::PartialTensorShape> ragged_shapes;
-  TF_RETURN_IF_ERROR(ctx->GetAttr("ragged_shapes", &ragged_shapes));
+  TF_RETURN_IF_ERROR(ctx->GetAttr(DaliDatasetAttrs::kRaggedShapes, &ragged_shapes));
   return ElementSpecs(ragged_shapes, out);
 }
 
@@ -128,10 +129,10 @@ std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValu
   std::vector<std::string> specs;
   for (const InputSpec& spec : attrs.inputs) specs.push_back(SerializeInputSpec(spec));
   std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> own = {
-      {"output_dtypes", ToAttrValue(attrs.output_dtypes)},
-      {"output_shapes", ToAttrValue(attrs.element_shapes)},
-      {"fail_on_device_mismatch", ToAttrValue(attrs.fail_on_device_mismatch)},
-      {"input_specs", ToAttrValue(specs)},
+      {DaliDatasetAttrs::kOutputDtypes, ToAttrValue(attrs.output_dtypes)},
+      {DaliDatasetAttrs::kOutputShapes, ToAttrValue(attrs.element_shapes)},
+      {DaliDatasetAttrs::kFailOnDeviceMismatch, ToAttrValue(attrs.fail_on_device_mismatch)},
+      {DaliDatasetAttrs::kInputSpecs, ToAttrValue(specs)},
       {EpochOptions::kReaderName, ToAttrValue(attrs.epochs.reader_name)},
       {EpochOptions::kLastBatchPolicy,
        ToAttrValue(std::string(LastBatchPolicyName(attrs.epochs.last_batch_policy)))},
@@ -142,8 +143,8 @@ std::vector<std::pair<absl::string_view, tensorflow::AttrValue>> DatasetAttrValu
       {EpochOptions::kPadLastBatch, ToAttrValue(attrs.epochs.pad_last_batch)},
       {EpochOptions::kStickToShard, ToAttrValue(attrs.epochs.stick_to_shard)},
       {EpochOptions::kKey, ToAttrValue(attrs.epochs.key)},
-      {"output_ragged", ToAttrValue(attrs.output_ragged)},
-      {"ragged_shapes", ToAttrValue(RaggedShapes(attrs))},
+      {DaliDatasetAttrs::kOutputRagged, ToAttrValue(attrs.output_ragged)},
+      {DaliDatasetAttrs::kRaggedShapes, ToAttrValue(RaggedShapes(attrs))},
   };
   values.insert(values.end(), own.begin(), own.end());
   return values;

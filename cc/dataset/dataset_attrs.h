@@ -19,6 +19,17 @@
 namespace dali_tf {
 
 struct DaliDatasetAttrs {
+  // The op's own attributes and input list (the pipeline options' are PipelineOptions', the
+  // epochs' EpochOptions').
+  static constexpr char kInputDatasets[] = "input_datasets";
+  static constexpr char kNumInputs[] = "N";
+  static constexpr char kOutputDtypes[] = "output_dtypes";
+  static constexpr char kOutputShapes[] = "output_shapes";
+  static constexpr char kFailOnDeviceMismatch[] = "fail_on_device_mismatch";
+  static constexpr char kInputSpecs[] = "input_specs";
+  static constexpr char kOutputRagged[] = "output_ragged";
+  static constexpr char kRaggedShapes[] = "ragged_shapes";
+
   PipelineOptions pipeline;
   tensorflow::DataTypeVector output_dtypes;
   // Batch dimension first, as declared by the user (possibly unknown); for a ragged output, the

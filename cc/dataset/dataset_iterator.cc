@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cc/dataset/checkpoint_state.h"
+#include "cc/dataset/output_placement.h"
 #include "cc/dataset/output_tensors.h"
 
 namespace dali_tf {
@@ -48,11 +49,15 @@ absl::Status DaliDatasetIterator::Initialize(IteratorContext* ctx) {
   }
   absl::MutexLock lock(&mu_);
   const DaliDatasetAttrs& attrs = dataset()->attrs();
+  const TensorPlacement& placement = dataset()->placement();
+  // Outputs popped for TensorFlow's stream are ready on it without a host wait: the dynamic
+  // executor of a pipeline on the dataset's own GPU.
+  pop_on_stream_ = placement.on_gpu && attrs.pipeline.exec_dynamic &&
+                   OnDevice(attrs.pipeline, placement.gpu_id).device_id == placement.gpu_id;
   if (!dataset()->inputs().empty()) {
     std::vector<InputSpec> specs = attrs.inputs;
-    const OutputPlacement& placement = dataset()->placement();
     feeder_ = std::make_unique<InputFeeder>(std::move(specs), attrs.pipeline.batch_size,
-                                            placement.on_gpu, placement.gpu_id);
+                                            dataset()->placement());
     feeder_->set_partial_last_batch(attrs.epochs.last_batch_policy == LastBatchPolicy::kPartial);
     TF_RETURN_IF_ERROR(feeder_->MakeIterators(ctx, dataset()->inputs(), this, prefix()));
   }
@@ -85,13 +90,19 @@ absl::Status DaliDatasetIterator::BuildPipelineLocked() {
   inputs_ended_ = false;
   failure_ = absl::OkStatus();
   pipeline_.reset();
-  TF_RETURN_IF_ERROR(DaliPipeline::Create(dataset()->attrs().pipeline, &pipeline_));
+  const DaliDatasetAttrs& attrs = dataset()->attrs();
+  const TensorPlacement& placement = dataset()->placement();
+  const PipelineOptions options = OnDevice(attrs.pipeline, placement.gpu_id);
+  TF_RETURN_IF_ERROR(DaliPipeline::Create(options, &pipeline_));
   size_t declared = dataset()->output_dtypes().size();
   if (pipeline_->outputs().size() != declared) {
     return absl::InvalidArgumentError(absl::StrCat(
         "The DALI pipeline has ", pipeline_->outputs().size(), " outputs but ", declared,
         " output_dtypes were given: declare one dtype (and shape) per pipeline output"));
   }
+  TF_RETURN_IF_ERROR(
+      CheckOutputDevices(placement, pipeline_->outputs(), attrs.fail_on_device_mismatch));
+
   if (feeder_) return feeder_->CheckAgainst(*pipeline_);
   if (!pipeline_->inputs().empty()) {
     std::vector<std::string> names;
@@ -120,10 +131,8 @@ absl::Status DaliDatasetIterator::StartPipelineLocked(IteratorContext* ctx) {
 absl::Status DaliDatasetIterator::FeedAndRunLocked(IteratorContext* ctx, bool* fed) {
   *fed = false;
   if (inputs_ended_) return absl::OkStatus();
-  const OutputPlacement& placement = dataset()->placement();
   bool end_of_data = false;
-  TF_RETURN_IF_ERROR(feeder_->FeedBatch(
-      ctx, pipeline_.get(), placement.on_gpu ? &placement.stream : nullptr, &end_of_data));
+  TF_RETURN_IF_ERROR(feeder_->FeedBatch(ctx, pipeline_.get(), &end_of_data));
   if (end_of_data) {
     inputs_ended_ = true;
     return absl::OkStatus();
@@ -137,7 +146,9 @@ absl::Status DaliDatasetIterator::FeedAndRunLocked(IteratorContext* ctx, bool* f
 absl::Status DaliDatasetIterator::PopElementLocked(IteratorContext* ctx,
                                                    std::vector<tensorflow::Tensor>* element) {
   OutputsHandle outputs;
-  TF_RETURN_IF_ERROR(pipeline_->PopOutputs(&outputs));
+  TF_RETURN_IF_ERROR(pop_on_stream_
+                         ? pipeline_->PopOutputsOn(dataset()->placement().stream, &outputs)
+                         : pipeline_->PopOutputs(&outputs));
   // Converted before `outputs` is released: other executors than the dynamic one reuse the
   // buffers from then on. Zero-copy tensors keep their own references.
   return OutputsToTensors(*pipeline_, outputs.get(), dataset()->attrs().output_dtypes,

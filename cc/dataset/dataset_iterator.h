@@ -89,6 +89,8 @@ class DaliDatasetIterator : public tensorflow::data::DatasetIterator<DaliDataset
   absl::Mutex mu_;
   std::unique_ptr<DaliPipeline> pipeline_ ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;  // Prefetch issued
+  // Outputs are popped ready on TensorFlow's GPU stream (see BuildPipelineLocked).
+  bool pop_on_stream_ ABSL_GUARDED_BY(mu_) = false;
   // Feeds the external sources from the input datasets; null without input datasets.
   std::unique_ptr<InputFeeder> feeder_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // iterations run but not popped (with inputs)

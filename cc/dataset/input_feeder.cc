@@ -32,12 +32,13 @@ std::vector<int64_t> Dims(const Tensor& t, int first_dim) {
   return dims;
 }
 
-// The layout the pipeline gives an external source ("" if none).
-const char* DeclaredLayout(const DaliPipeline& pipe, const std::string& name) {
+// The pipeline's description of the external source `name` (CheckAgainst made sure it exists).
+const IODesc& ExternalSource(const DaliPipeline& pipe, const std::string& name) {
+  static const IODesc* const kNone = new IODesc{"", DALI_STORAGE_CPU, ""};
   for (const IODesc& input : pipe.inputs()) {
-    if (input.name == name) return input.layout.c_str();
+    if (input.name == name) return input;
   }
-  return "";
+  return *kNone;
 }
 
 std::string InFlightKey(size_t batch, size_t input, const std::string& what) {
@@ -46,12 +47,9 @@ std::string InFlightKey(size_t batch, size_t input, const std::string& what) {
 
 }  // namespace
 
-InputFeeder::InputFeeder(std::vector<InputSpec> specs, int batch_size, bool on_device,
-                         int device_id)
-    : specs_(std::move(specs)),
-      batch_size_(batch_size),
-      on_device_(on_device),
-      device_id_(device_id) {}
+InputFeeder::InputFeeder(std::vector<InputSpec> specs, int batch_size,
+                         const TensorPlacement& placement)
+    : specs_(std::move(specs)), batch_size_(batch_size), placement_(placement) {}
 
 InputFeeder::~InputFeeder() = default;
 
@@ -193,19 +191,19 @@ absl::Status InputFeeder::PullBatch(IteratorContext* ctx, FedBatch* batch, bool*
   return absl::OkStatus();
 }
 
-absl::Status InputFeeder::Feed(DaliPipeline* pipe, int input, const InputBatch& data,
-                               const cudaStream_t* device_stream) const {
+absl::Status InputFeeder::Feed(DaliPipeline* pipe, int input, const InputBatch& data) const {
   const InputSpec& spec = specs_[input];
+  const IODesc& source = ExternalSource(*pipe, spec.name);
   daliDataType_t dtype;
   TfToDaliType(data[0].dtype(), &dtype);  // checked in PullElement
   // Always explicit: DALI 2.4 crashes on a NULL layout in daliTensorListAttachSamples.
-  const char* layout = spec.layout.empty() ? DeclaredLayout(*pipe, spec.name) : spec.layout.c_str();
+  const char* layout = spec.layout.empty() ? source.layout.c_str() : spec.layout.c_str();
   const std::string what = absl::StrCat("Could not feed input '", spec.name, "'");
 
+  // The input tensors live where the dataset does: Python moves a host input of a GPU-placed
+  // dataset to its GPU (and refuses a GPU input for a CPU-placed one).
   TensorListHandle list;
-  DALI_TF_RETURN_IF_ERROR(
-      daliTensorListCreate(list.out(), on_device_ ? DevicePlacement(device_id_) : HostPlacement()),
-      what);
+  DALI_TF_RETURN_IF_ERROR(daliTensorListCreate(list.out(), placement_.buffer()), what);
   if (spec.batched) {
     const Tensor& batch = data[0];
     const int64_t n = batch.dim_size(0);
@@ -246,20 +244,35 @@ absl::Status InputFeeder::Feed(DaliPipeline* pipe, int input, const InputBatch& 
                                                         layout, samples.data(), deleters.data()),
                             what);
   }
-  // Host tensors are handed over as they are. Device tensors belong to TF's stream-ordered
-  // allocator, which may reuse them as soon as the reference is dropped: DALI copies them,
-  // ordered after TF's work on `device_stream`, and finishes before returning.
-  const daliFeedInputFlags_t flags =
-      on_device_ ? (DALI_FEED_INPUT_FORCE_COPY | DALI_FEED_INPUT_SYNC) : DALI_FEED_INPUT_NO_COPY;
   DALI_TF_RETURN_IF_ERROR(
-      daliPipelineFeedInput(pipe->handle(), spec.name.c_str(), list.get(), nullptr, flags,
-                            on_device_ ? device_stream : nullptr),
+      daliPipelineFeedInput(pipe->handle(), spec.name.c_str(), list.get(), nullptr,
+                            InputFeedFlags(placement_.on_gpu, source.device), feed_stream()),
       what);
   return absl::OkStatus();
 }
 
-absl::Status InputFeeder::FeedBatch(IteratorContext* ctx, DaliPipeline* pipe,
-                                    const cudaStream_t* device_stream, bool* end_of_data) {
+daliFeedInputFlags_t InputFeedFlags(bool data_on_gpu, daliStorageDevice_t source_device) {
+  const bool source_on_gpu = source_device == DALI_STORAGE_GPU;
+  // Host tensors into a CPU external source: handed over as they are (DALI holds a reference).
+  if (!data_on_gpu && !source_on_gpu) return DALI_FEED_INPUT_NO_COPY;
+  // Host tensors into a GPU external source: DALI copies them on its own stream. A DMA from
+  // pinned host memory outlives the call, so the feed waits for it before the tensors go.
+  if (!data_on_gpu) {
+    return static_cast<daliFeedInputFlags_t>(DALI_FEED_INPUT_FORCE_COPY | DALI_FEED_INPUT_SYNC);
+  }
+  // GPU tensors belong to TensorFlow's stream-ordered allocator, which may reuse them as soon as
+  // the reference goes: DALI copies them on TensorFlow's stream (feed_stream), ordered after the
+  // work that produced them and before any later reuse, without a host wait. A CPU external
+  // source (e.g. encoded images for a mixed decoder) gets them copied to the host, which DALI
+  // completes before the feed returns.
+  return DALI_FEED_INPUT_FORCE_COPY;
+}
+
+const cudaStream_t* InputFeeder::feed_stream() const {
+  return placement_.on_gpu ? &placement_.stream : nullptr;
+}
+
+absl::Status InputFeeder::FeedBatch(IteratorContext* ctx, DaliPipeline* pipe, bool* end_of_data) {
   FedBatch batch;
   if (!to_refeed_.empty()) {
     batch = std::move(to_refeed_.front());
@@ -270,7 +283,7 @@ absl::Status InputFeeder::FeedBatch(IteratorContext* ctx, DaliPipeline* pipe,
     if (*end_of_data) return absl::OkStatus();
   }
   for (size_t i = 0; i < specs_.size(); ++i) {
-    TF_RETURN_IF_ERROR(Feed(pipe, i, batch[i], device_stream));
+    TF_RETURN_IF_ERROR(Feed(pipe, i, batch[i]));
   }
   in_flight_.push_back(std::move(batch));
   return absl::OkStatus();
@@ -294,7 +307,7 @@ absl::Status InputFeeder::Save(tensorflow::data::SerializationContext* ctx,
           "cannot be saved. Feed that input from a tf.data dataset in input_datasets instead."));
     }
   }
-  if (on_device_ && !in_flight_.empty()) {
+  if (placement_.on_gpu && !in_flight_.empty()) {
     return absl::UnimplementedError(
         "Cannot checkpoint a GPU-placed DALI dataset with inputs while batches are in flight: "
         "place the dataset on the CPU to checkpoint it");

@@ -1,6 +1,7 @@
 // Feeds a DALI pipeline's external inputs from TensorFlow datasets: one DALI batch per
-// call, built from `batch_size` elements of a per-sample input or one element of a batched input,
-// handed to DALI without a copy (the TF tensors are kept alive until DALI releases them).
+// call, built from `batch_size` elements of a per-sample input or one element of a batched input.
+// Host tensors for a CPU external source are handed to DALI without a copy (kept alive until DALI
+// releases them); anything else DALI copies (see FeedFlags).
 //
 // The feeder also remembers the batches fed but not yet returned as outputs, so a checkpoint can
 // store them next to the input iterators' state and a restore feeds them again first: the
@@ -15,20 +16,26 @@
 
 #include "absl/status/status.h"
 #include "cc/common/dali_pipeline.h"
-#include "cc/common/input_pulls.h"
+#include "cc/common/tensor_placement.h"
+#include "cc/dataset/input_pulls.h"
 #include "cc/dataset/input_spec.h"
 #include "tensorflow/core/framework/dataset.h"
 #include "tensorflow/core/framework/tensor.h"
 
 namespace dali_tf {
 
+// How DALI takes a batch of TensorFlow tensors (on a GPU, `data_on_gpu`, with TensorFlow's stream
+// given to the feed) into an external source on `source_device`: without a copy only host tensors
+// into a CPU source; DALI copies everything else (see the definition for why each case is safe).
+daliFeedInputFlags_t InputFeedFlags(bool data_on_gpu, daliStorageDevice_t source_device);
+
 class InputFeeder {
  public:
-  // `on_device`: the dataset runs on GPU `device_id` and its inputs are GPU tensors.
-  InputFeeder(std::vector<InputSpec> specs, int batch_size, bool on_device, int device_id);
+  // `placement`: the dataset's, where its input tensors live too (on a GPU, with TensorFlow's
+  // stream there).
+  InputFeeder(std::vector<InputSpec> specs, int batch_size, const TensorPlacement& placement);
   ~InputFeeder();
 
-  bool empty() const { return specs_.empty(); }
   // A per-sample input that runs out mid-batch gives that incomplete batch (the samples every
   // per-sample input still had) before the data ends (last_batch_policy=PARTIAL).
   void set_partial_last_batch(bool partial) { partial_last_batch_ = partial; }
@@ -47,13 +54,11 @@ class InputFeeder {
   // no element left; a per-sample input that runs out mid-batch ends the data too, without the
   // incomplete batch (as DALI's pipeline.run()), unless set_partial_last_batch. A batch-mode
   // input's element is a whole batch, and a smaller one is fed as it is.
-  // `device_stream` (GPU placement only) is TF's stream the input tensors were produced on.
   absl::Status FeedBatch(tensorflow::data::IteratorContext* ctx, DaliPipeline* pipe,
-                         const cudaStream_t* device_stream, bool* end_of_data);
+                         bool* end_of_data);
 
   // The oldest fed batch came out of the pipeline: no need to keep it for checkpoints any more.
   void BatchConsumed();
-  int in_flight() const { return static_cast<int>(in_flight_.size()); }
 
   // Input iterators' state plus the batches in flight.
   absl::Status Save(tensorflow::data::SerializationContext* ctx,
@@ -70,13 +75,13 @@ class InputFeeder {
                          bool* end_of_data);
   absl::Status PullElement(tensorflow::data::IteratorContext* ctx, int input,
                            tensorflow::Tensor* element, bool* end_of_data);
-  absl::Status Feed(DaliPipeline* pipe, int input, const InputBatch& data,
-                    const cudaStream_t* device_stream) const;
+  absl::Status Feed(DaliPipeline* pipe, int input, const InputBatch& data) const;
+  // The stream the input tensors are ready on: TensorFlow's, on a GPU.
+  const cudaStream_t* feed_stream() const;
 
   std::vector<InputSpec> specs_;
   int batch_size_;
-  bool on_device_;
-  int device_id_;
+  const TensorPlacement placement_;
   std::vector<std::unique_ptr<tensorflow::data::IteratorBase>> iterators_;
   std::deque<FedBatch> in_flight_;  // fed, outputs not yet popped
   std::deque<FedBatch> to_refeed_;  // restored from a checkpoint, fed before new data

@@ -1,27 +1,29 @@
-// Where the tensors a DALIDataset produces live (the kernel's device), and whether that agrees with
-// the device the DALI pipeline runs on.
+// Whether a DALIDataset's placement (the kernel's device, where its tensors live) agrees with its
+// DALI pipeline, as NVIDIA's plugin checks it with fail_on_device_mismatch: every output on the
+// dataset's kind of device, and, on a GPU, the pipeline on that GPU.
 #ifndef DALI_TF_CC_DATASET_OUTPUT_PLACEMENT_H_
 #define DALI_TF_CC_DATASET_OUTPUT_PLACEMENT_H_
 
-#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
-#include "dali/dali.h"
+#include "cc/common/dali_pipeline.h"
+#include "cc/common/tensor_placement.h"
 
 namespace dali_tf {
 
-struct OutputPlacement {
-  bool on_gpu = false;
-  int gpu_id = -1;                // the CUDA ordinal of TensorFlow's GPU, when on_gpu
-  cudaStream_t stream = nullptr;  // TensorFlow's compute stream of that GPU: orders our copies
-  std::string device_name;        // for messages, e.g. "/job:localhost/.../device:GPU:0"
-};
-
-// An error naming both devices when the kernel's placement and the pipeline's device_id disagree
-// (CPU placement with a GPU pipeline, GPU:k placement with a pipeline on GPU j or on CPU only),
-// unless fail_on_device_mismatch is false. device_id kKeepSerialized is taken as given.
-absl::Status CheckDeviceMatch(const OutputPlacement& placement, int device_id,
+// Before the pipeline is built: a dataset on GPU k with a pipeline explicitly on GPU j != k, or on
+// the CPU only (its outputs can only be host batches), is an error naming both, unless
+// fail_on_device_mismatch is false (the outputs are then copied to GPU k). `device_id` is the
+// resolved one (OnDevice).
+absl::Status CheckDeviceMatch(const TensorPlacement& placement, int device_id,
                               bool fail_on_device_mismatch);
+
+// Once the pipeline is built: an output on the GPU for a dataset on the CPU, or on the host for a
+// dataset on a GPU, is an error naming the output and both devices, unless
+// fail_on_device_mismatch is false (it is then copied to the dataset's device).
+absl::Status CheckOutputDevices(const TensorPlacement& placement,
+                                const std::vector<IODesc>& outputs, bool fail_on_device_mismatch);
 
 }  // namespace dali_tf
 

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "cc/common/dali_pipeline.h"
-#include "cc/dataset/output_placement.h"
+#include "cc/common/tensor_placement.h"
 #include "tensorflow/core/framework/allocator.h"
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
@@ -17,12 +17,14 @@
 namespace dali_tf {
 
 // Host placement hands TensorFlow the DALI buffers themselves when the pipeline's outputs outlive
-// the pop (dynamic executor) and the batch is contiguous and aligned; otherwise, and for GPU
-// placement, the batch is copied into memory from `allocator` (the iterator's device allocator).
+// the pop (dynamic executor) and the batch is contiguous and aligned; otherwise the batch is copied
+// into memory from `allocator` (the iterator's device allocator). GPU placement copies every
+// output into TensorFlow's GPU memory on TensorFlow's stream (GpuCopies: no host wait with the
+// dynamic executor and outputs on the dataset's GPU, at most one per batch otherwise).
 absl::Status OutputsToTensors(const DaliPipeline& pipeline, daliPipelineOutputs_h outputs,
                               const tensorflow::DataTypeVector& dtypes,
                               const std::vector<tensorflow::PartialTensorShape>& shapes,
-                              const std::vector<bool>& ragged, const OutputPlacement& placement,
+                              const std::vector<bool>& ragged, const TensorPlacement& placement,
                               tensorflow::Allocator* allocator,
                               std::vector<tensorflow::Tensor>* out);
 

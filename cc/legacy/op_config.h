@@ -30,11 +30,27 @@ struct PlannedOutput {
   int dense_shape_slot() const { return first_slot + 2; }
 };
 
-// Maps pipeline outputs onto the `data` list; errors if `dtypes`, `shapes` and `sparse` disagree
-// (counts, or a sparse output whose indices/dense_shape slots are not int64). Used by both the
-// shape function and the kernel.
+// Maps pipeline outputs onto the `data` list. As in NVIDIA's plugin, `sparse` may be shorter than
+// the outputs (the others are dense) and `shapes` shorter than `dtypes` (the others are unknown).
+// Errors if they cannot describe `dtypes` (more shapes than tensors, sparse outputs that need more
+// slots than there are, a sparse output whose indices/dense_shape slots are not int64). Used by
+// both the shape function and the kernel.
 absl::Status PlanOutputs(const tensorflow::DataTypeVector& dtypes, size_t num_shapes,
                          const std::vector<bool>& sparse, std::vector<PlannedOutput>* plan);
+
+// The declared shape of each of the `num_tensors` produced tensors. An entry of rank 0 declares
+// nothing: NVIDIA's plugin reads `()` (what its users write for labels) as "unknown", and no
+// tensor the op produces is a scalar (each has a batch or an element dimension). Entries missing
+// from `shapes` are unknown too.
+std::vector<tensorflow::PartialTensorShape> DeclaredShapes(
+    const std::vector<tensorflow::PartialTensorShape>& shapes, size_t num_tensors);
+
+// batch_size=-1 (kKeepSerialized) is inferred from the leading dimension declared for a dense
+// output, the first one that has it; an error when none does. Checked by the shape function too,
+// so that the error comes when the op is created.
+absl::Status InferBatchSize(const std::vector<PlannedOutput>& plan,
+                            const std::vector<tensorflow::PartialTensorShape>& declared,
+                            int* batch_size);
 
 struct LegacyOpConfig {
   // The op's own attributes; the pipeline options' are PipelineOptions'.
@@ -43,6 +59,7 @@ struct LegacyOpConfig {
   static constexpr char kSparse[] = "sparse";
 
   PipelineOptions pipeline;  // batch_size already inferred when the attr was -1
+  // One per produced tensor, as DeclaredShapes reads the `shapes` attr.
   std::vector<tensorflow::PartialTensorShape> shapes;
   tensorflow::DataTypeVector dtypes;
   std::vector<PlannedOutput> plan;

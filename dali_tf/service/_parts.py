@@ -169,7 +169,24 @@ def _part_pipeline(pipeline_fn, part, num_parts):
             "operators or .gpu() outputs); the trainer copies the batches to its GPU"
             % (what, pipe.device_id)
         )
-    for op in _inputs._external_sources(pipe):  # pylint: disable=protected-access
+    sources = _inputs._external_sources(pipe)  # pylint: disable=protected-access (builds the graph)
+    on_gpu = [
+        "%s on %s" % (op._op.schema_name.replace("__", "."), op._op.device)
+        for op in pipe._ops  # pylint: disable=protected-access
+        if op._op.device != "cpu"
+    ]
+    on_gpu += [
+        "output %d on the GPU" % i
+        for i, out in enumerate(pipe._graph_out)  # pylint: disable=protected-access
+        if out.device != "cpu"
+    ]
+    if on_gpu:
+        raise ValueError(
+            "%s returned a pipeline that uses the GPU (%s): tf.data service workers send host "
+            "tensors, so dali_tf.service runs CPU-only pipelines; the trainer copies the batches "
+            "to its GPU" % (what, ", ".join(on_gpu))
+        )
+    for op in sources:
         if op._callback is not None:  # pylint: disable=protected-access
             raise ValueError(
                 "%s returned a pipeline with fn.external_source(source=...) ('%s'): the workers "

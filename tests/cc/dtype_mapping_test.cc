@@ -28,9 +28,9 @@ const std::vector<Pair>& AllPairs() {
       {DALI_UINT16, tensorflow::DT_UINT16, "uint16"},
       {DALI_UINT32, tensorflow::DT_UINT32, "uint32"},
       {DALI_UINT64, tensorflow::DT_UINT64, "uint64"},
-      {DALI_FLOAT16, tensorflow::DT_HALF, "half"},
-      {DALI_FLOAT, tensorflow::DT_FLOAT, "float"},
-      {DALI_FLOAT64, tensorflow::DT_DOUBLE, "double"},
+      {DALI_FLOAT16, tensorflow::DT_HALF, "float16"},
+      {DALI_FLOAT, tensorflow::DT_FLOAT, "float32"},
+      {DALI_FLOAT64, tensorflow::DT_DOUBLE, "float64"},
   };
   return pairs;
 }
@@ -45,6 +45,7 @@ TEST(DtypeMappingTest, EveryPairMapsBothWaysAndRoundTrips) {
     ASSERT_TRUE(TfToDaliType(tf, &dali));
     EXPECT_EQ(dali, pair.dali);
     EXPECT_EQ(DaliTypeName(pair.dali), pair.name);
+    EXPECT_EQ(TfTypeName(pair.tf), pair.name);  // as tf.<name> spells it, not "float"
   }
 }
 
@@ -72,13 +73,21 @@ TEST(DtypeMappingTest, TfTypesWithoutADaliTypeAreRefused) {
 
 TEST(DtypeMappingTest, SupportedTfTypeNamesListsTheTwelveTypes) {
   EXPECT_EQ(SupportedTfTypeNames(),
-            "bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, half, float, double");
+            "bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32, "
+            "float64");
   std::string expected;
   for (const Pair& pair : AllPairs()) {
     expected += (expected.empty() ? "" : ", ") + std::string(pair.name);
   }
   EXPECT_EQ(SupportedTfTypeNames(), expected);
   EXPECT_EQ(AllPairs().size(), 12u);
+}
+
+TEST(DtypeMappingTest, DaliPythonTypeNameForCastAdvice) {
+  EXPECT_EQ(DaliPythonTypeName(tensorflow::DT_INT32), "types.INT32");
+  EXPECT_EQ(DaliPythonTypeName(tensorflow::DT_FLOAT), "types.FLOAT");
+  EXPECT_EQ(DaliPythonTypeName(tensorflow::DT_HALF), "types.FLOAT16");
+  EXPECT_EQ(DaliPythonTypeName(tensorflow::DT_DOUBLE), "types.FLOAT64");
 }
 
 TEST(DtypeMappingTest, DaliTypeNameOfTypesTfLacks) {

@@ -72,22 +72,72 @@ TEST(PlanOutputsTest, PlanIsReplacedNotAppended) {
   ExpectPlanned(plan[0], 0, false, 0);
 }
 
-TEST(PlanOutputsTest, ShapesAndDtypesCountsDiffer) {
+TEST(PlanOutputsTest, MoreShapesThanDtypes) {
   std::vector<PlannedOutput> plan;
-  EXPECT_TRUE(IsInvalidArgument(PlanOutputs(DataTypeVector{DT_FLOAT, DT_INT32}, 1, {}, &plan),
-                                {"shapes has 1 entries but dtypes has 2"}));
+  EXPECT_TRUE(IsInvalidArgument(PlanOutputs(DataTypeVector{DT_FLOAT}, 2, {}, &plan),
+                                {"shapes has 2 entries but dtypes has 1"}));
 }
 
-TEST(PlanOutputsTest, SparseDescribesOtherTensorCountThanDtypes) {
+TEST(PlanOutputsTest, FewerShapesThanDtypesIsFine) {
+  // NVIDIA's plugin: the tensors without a shape have unknown shapes.
+  std::vector<PlannedOutput> plan;
+  ASSERT_TRUE(PlanOutputs(DataTypeVector{DT_FLOAT, DT_INT32}, 1, {}, &plan).ok());
+  ASSERT_EQ(plan.size(), 2u);
+  ExpectPlanned(plan[1], 1, false, 1);
+}
+
+TEST(PlanOutputsTest, OutputsAfterTheSparseListAreDense) {
+  // sparse=[F, T] for four outputs (the plugin's COCO example): data = [T0, indices, values,
+  // dense_shape, T2, T3].
+  std::vector<PlannedOutput> plan;
+  DataTypeVector dtypes{DT_INT32, DT_INT64, DT_FLOAT, DT_INT64, DT_INT32, DT_INT32};
+  ASSERT_TRUE(PlanOutputs(dtypes, 4, {false, true}, &plan).ok());
+  ASSERT_EQ(plan.size(), 4u);
+  ExpectPlanned(plan[0], 0, false, 0);
+  ExpectPlanned(plan[1], 1, true, 2);
+  ExpectPlanned(plan[2], 4, false, 4);
+  ExpectPlanned(plan[3], 5, false, 5);
+}
+
+TEST(PlanOutputsTest, SparseNeedsMoreSlotsThanDtypes) {
   std::vector<PlannedOutput> plan;
   // One sparse output produces 3 tensors, but only 2 dtypes are given.
   EXPECT_TRUE(IsInvalidArgument(
       PlanOutputs(DataTypeVector{DT_INT64, DT_FLOAT}, 2, {true}, &plan),
       {"sparse describes 1 outputs that produce 3 tensors", "dtypes has 2 entries"}));
-  // Two dense outputs described for three dtypes.
   EXPECT_TRUE(IsInvalidArgument(
-      PlanOutputs(DataTypeVector{DT_FLOAT, DT_FLOAT, DT_FLOAT}, 3, {false, false}, &plan),
-      {"sparse describes 2 outputs that produce 2 tensors", "dtypes has 3 entries"}));
+      PlanOutputs(DataTypeVector{DT_FLOAT, DT_FLOAT}, 2, {false, false, false}, &plan),
+      {"sparse describes 3 outputs that produce 3 tensors", "dtypes has 2 entries"}));
+}
+
+TEST(DeclaredShapesTest, RankZeroAndMissingShapesAreUnknown) {
+  using tensorflow::PartialTensorShape;
+  std::vector<PartialTensorShape> declared =
+      DeclaredShapes({PartialTensorShape({8, 3}), PartialTensorShape({}), PartialTensorShape()}, 4);
+  ASSERT_EQ(declared.size(), 4u);
+  EXPECT_TRUE(declared[0].IsIdenticalTo(PartialTensorShape({8, 3})));
+  for (int slot : {1, 2, 3}) EXPECT_TRUE(declared[slot].unknown_rank()) << slot;
+}
+
+TEST(InferBatchSizeTest, FirstDenseOutputWithADeclaredBatch) {
+  using tensorflow::PartialTensorShape;
+  std::vector<PlannedOutput> plan;
+  ASSERT_TRUE(PlanOutputs(DataTypeVector{DT_INT64, DT_FLOAT, DT_INT64, DT_FLOAT, DT_INT32}, 5,
+                          {true}, &plan)
+                  .ok());
+  int batch_size = -1;
+  // The sparse output's (16, 3) is a hint and does not count; the unknown shape is skipped.
+  ASSERT_TRUE(InferBatchSize(plan,
+                             DeclaredShapes({PartialTensorShape({16, 3}), PartialTensorShape(),
+                                             PartialTensorShape(), PartialTensorShape(),
+                                             PartialTensorShape({4, 1})},
+                                            5),
+                             &batch_size)
+                  .ok());
+  EXPECT_EQ(batch_size, 4);
+  EXPECT_TRUE(IsInvalidArgument(
+      InferBatchSize(plan, DeclaredShapes({PartialTensorShape({})}, 5), &batch_size),
+      {"batch_size is -1 (infer) but no dense output declares its batch"}));
 }
 
 TEST(PlanOutputsTest, SparseIndicesSlotMustBeInt64) {

@@ -28,7 +28,7 @@ TEST(ValidatePipelineOptionsTest, PositiveValuesAreValid) {
   options.num_threads = 1;
   options.cpu_prefetch_queue_depth = 2;
   options.gpu_prefetch_queue_depth = 3;
-  options.device_id = kCpuOnlyDeviceId;  // not validated here
+  options.device_id = kCpuOnlyDeviceId;
   EXPECT_TRUE(ValidatePipelineOptions(options).ok());
 }
 
@@ -68,9 +68,10 @@ TEST(PipelineOptionAttrsTest, NamesAndValues) {
   options.cpu_prefetch_queue_depth = 4;
   options.gpu_prefetch_queue_depth = kKeepSerialized;
   options.enable_memory_stats = true;
+  options.seed = 1234;
 
   auto attrs = PipelineOptionAttrs(options);
-  ASSERT_EQ(attrs.size(), 9u);
+  ASSERT_EQ(attrs.size(), 10u);
   EXPECT_EQ(attrs[0].first, "serialized_pipeline");
   EXPECT_EQ(attrs[0].second.s(), "proto bytes");
   EXPECT_EQ(attrs[1].first, "batch_size");
@@ -89,12 +90,16 @@ TEST(PipelineOptionAttrsTest, NamesAndValues) {
   EXPECT_EQ(attrs[7].second.i(), -1);
   EXPECT_EQ(attrs[8].first, "enable_memory_stats");
   EXPECT_TRUE(attrs[8].second.b());
+  EXPECT_EQ(attrs[9].first, "seed");
+  EXPECT_EQ(attrs[9].second.i(), 1234);
 }
 
 TEST(PipelineOptionAttrsTest, AttrValueKinds) {
   auto attrs = PipelineOptionAttrs(Valid());
   EXPECT_EQ(attrs[0].second.value_case(), tensorflow::AttrValue::kS);
-  for (int i : {1, 2, 3, 6, 7}) EXPECT_EQ(attrs[i].second.value_case(), tensorflow::AttrValue::kI);
+  for (int i : {1, 2, 3, 6, 7, 9}) {
+    EXPECT_EQ(attrs[i].second.value_case(), tensorflow::AttrValue::kI);
+  }
   for (int i : {4, 5, 8}) EXPECT_EQ(attrs[i].second.value_case(), tensorflow::AttrValue::kB);
 }
 
@@ -128,6 +133,15 @@ TEST(PipelineParamsTest, GivenValuesAreSet) {
   EXPECT_EQ(params.device_id, 1);
   ASSERT_TRUE(params.enable_memory_stats_present);
   EXPECT_TRUE(params.enable_memory_stats);
+}
+
+TEST(PipelineParamsTest, SeedIsSetWhenGiven) {
+  PipelineOptions options;
+  EXPECT_FALSE(PipelineParams(options).seed_present);
+  options.seed = 0;
+  daliPipelineParams_t params = PipelineParams(options);
+  ASSERT_TRUE(params.seed_present);
+  EXPECT_EQ(params.seed, 0);
 }
 
 TEST(PipelineParamsTest, DeviceZeroIsSet) {

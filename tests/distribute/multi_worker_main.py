@@ -75,6 +75,8 @@ def main(files_dir, num_files, batch, fit_steps):
         weights=[np.asarray(w, np.float64).ravel().tolist() for w in model.get_weights()],
     )
     print(RESULT_PREFIX + json.dumps(result), flush=True)
+    # No worker leaves while another may still pull its part of the last all-reduce.
+    dali_tf.worker_barrier()
     # Exit with the iterators alive, without tearing them down: MultiWorkerMirroredStrategy
     # iterates through tf.data MultiDeviceIterators, and on TF 2.21 destroying one while its
     # background thread is inside a GetNext can crash (a use after free in TensorFlow, seen with

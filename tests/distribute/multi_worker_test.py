@@ -106,6 +106,13 @@ def test_two_workers_read_disjoint_shards_and_train_together(tmp_path):
         assert a == pytest.approx(b)
 
 
+def test_worker_barrier_needs_a_multi_worker_strategy():
+    import dali_tf
+
+    with pytest.raises(RuntimeError, match="needs TensorFlow's coordination service"):
+        dali_tf.worker_barrier()
+
+
 if __name__ == "__main__":
     from tests.common.pytest_main import main
 

@@ -122,6 +122,52 @@ def test_batch_mode_input_larger_than_batch_size():
         )
 
 
+# Where input tensors live (the GPU half runs in tests/inputs/gpu_test.py).
+
+
+class _PlacedDataset:
+    """Stands for a dataset whose variant was made on `device` (copy_to_device makes its variant
+    on the target device), without a GPU to make one on."""
+
+    def __init__(self, device):
+        self._variant_tensor = type("Variant", (), {"device": device})()
+
+    def apply(self, transformation):
+        return ("applied", transformation)
+
+
+def test_an_input_on_a_gpu_is_refused_by_a_cpu_placed_dataset():
+    from dali_tf._inputs import ResolvedInput
+    from dali_tf.dataset import _placed_input
+
+    gpu_input = ResolvedInput(
+        "x", _PlacedDataset("/job:localhost/replica:0/task:0/device:GPU:0"), False, "", ""
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"input_datasets\['x'\] gives GPU tensors \(it was copied to "
+        r"/job:localhost/replica:0/task:0/device:GPU:0\), but the DALI dataset is placed on the "
+        r"CPU.*drop its copy_to_device",
+    ):
+        _placed_input(gpu_input, None)
+    # On another GPU than the dataset's: refused too; on the same one: used as it is.
+    with pytest.raises(ValueError, match="placed on /gpu:1"):
+        _placed_input(gpu_input, "/gpu:1")
+    assert _placed_input(gpu_input, "/gpu:0") is gpu_input.dataset
+    # A host input goes to the dataset's GPU (copy_to_device), and stays put on the CPU.
+    host_input = ResolvedInput("y", _PlacedDataset("/device:CPU:0"), False, "", "")
+    assert _placed_input(host_input, None) is host_input.dataset
+    assert _placed_input(host_input, "/gpu:0")[0] == "applied"
+
+
+def test_a_real_host_dataset_is_seen_on_the_host():
+    from dali_tf.dataset import _dataset_device
+
+    assert _dataset_device(tf.data.Dataset.range(3)) is None
+    with tf.Graph().as_default():
+        assert _dataset_device(tf.data.Dataset.range(3)) is None
+
+
 if __name__ == "__main__":
     from tests.common.pytest_main import main
 

@@ -222,7 +222,7 @@ def test_the_op_refuses_a_malformed_input_record():
     ):
         _loader.ops().dali_dataset(
             input_datasets=[samples_dataset(3)._variant_tensor],
-            serialized_pipeline=settings.serialized,
+            serialized_pipeline=settings.serialized_pipeline,
             output_dtypes=[tf.int32],
             output_shapes=[None],
             batch_size=BATCH,

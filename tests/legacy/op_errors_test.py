@@ -1,5 +1,6 @@
 """Bad input to the legacy Dali op ends in a Python exception that names the problem."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -27,16 +28,19 @@ SIX_SHAPES = [(BATCH, 2, 3)] * 6
 SIX_DTYPES = [tf.float16, tf.float32, tf.uint8, tf.int16, tf.int32, tf.int64]
 
 
-def test_dtype_and_shape_counts_differ():
-    with pytest.raises(ValueError, match="shapes has 5 entries but dtypes has 6"):
-        first_batch(pipeline=six_outputs(), shapes=SIX_SHAPES[:5], dtypes=SIX_DTYPES)
+def test_more_shapes_than_dtypes():
+    # Fewer shapes are fine (the others are unknown, as in NVIDIA's plugin); more are not.
+    with pytest.raises(ValueError, match="shapes has 7 entries but dtypes has 6"):
+        first_batch(pipeline=six_outputs(), shapes=SIX_SHAPES + [(BATCH,)], dtypes=SIX_DTYPES)
 
 
 def test_raw_op_checks_counts_when_the_graph_is_built():
     with tf.Graph().as_default():
-        with pytest.raises(ValueError, match="shapes has 1 entries but dtypes has 2"):
+        with pytest.raises(ValueError, match="shapes has 3 entries but dtypes has 2"):
             dali_tf.DALIRawIterator()(
-                serialized_pipeline=b"unused", shapes=[(BATCH,)], dtypes=[tf.float32, tf.float32]
+                serialized_pipeline=b"unused",
+                shapes=[(BATCH,)] * 3,
+                dtypes=[tf.float32, tf.float32],
             )
         with pytest.raises(ValueError, match="sparse describes 1 outputs that produce 3 tensors"):
             dali_tf.DALIRawIterator()(
@@ -144,26 +148,41 @@ def test_no_gpu_requested_for_a_gpu_pipeline():
         )
 
 
-def test_raw_op_rejects_cpu_only_device_id():
+def test_raw_op_device_ids():
+    # CPU only (-99999) runs a pipeline serialized without a device; an id that is neither a CUDA
+    # ordinal nor one of the op's markers is refused, naming the attribute.
+    serialized = six_outputs().serialize()
     with tf.Graph().as_default():
-        outputs = dali_tf.DALIRawIterator()(
-            serialized_pipeline=six_outputs().serialize(),
-            shapes=SIX_SHAPES,
-            dtypes=SIX_DTYPES,
-            device_id=-99999,
+        cpu_only = dali_tf.DALIRawIterator()(
+            serialized_pipeline=serialized, shapes=SIX_SHAPES, dtypes=SIX_DTYPES, device_id=-99999
+        )
+        bad = dali_tf.DALIRawIterator()(
+            serialized_pipeline=serialized, shapes=SIX_SHAPES, dtypes=SIX_DTYPES, device_id=-7
         )
         with tf.compat.v1.Session() as session:
+            got = session.run(cpu_only)
             with pytest.raises(
                 tf.errors.InvalidArgumentError,
-                match="device_id must be -1 .* or a CUDA device ordinal, got -99999",
+                match=r"device_id must be a CUDA ordinal \(>= 0\), -1 \(as serialized\), -2 "
+                r"\(the op's GPU\) or -99999 \(CPU only\), got -7",
             ):
-                session.run(outputs)
+                session.run(bad)
+    reference = six_outputs()
+    reference.build()
+    for got_output, expected in zip(got, reference.run()):
+        np.testing.assert_array_equal(got_output, expected.as_array())
 
 
-def test_sparse_list_of_the_wrong_length():
-    with pytest.raises(ValueError, match=r"sparse must have one bool per pipeline output \(6\)"):
+def test_sparse_list_longer_than_the_outputs():
+    # A shorter list leaves the other outputs dense, as in NVIDIA's plugin; a longer one is wrong.
+    with pytest.raises(
+        ValueError, match=r"sparse must have at most one bool per pipeline output \(6\)"
+    ):
         first_batch(
-            pipeline=six_outputs(), shapes=SIX_SHAPES, dtypes=SIX_DTYPES, sparse=[False, True]
+            pipeline=six_outputs(),
+            shapes=SIX_SHAPES,
+            dtypes=SIX_DTYPES,
+            sparse=[False] * 6 + [True],
         )
 
 
@@ -182,17 +201,14 @@ def test_non_uniform_batch_as_a_dense_output():
 
 def test_batch_size_that_cannot_be_inferred():
     serialized = six_outputs().serialize()
-    with pytest.raises(ValueError, match="batch_size could not be inferred"):
+    message = r"batch_size is -1 \(infer\) but no dense output declares its batch"
+    # In a graph the op's shape function refuses it when the op is created; eagerly, the kernel.
+    for call in (dali_tf.dali, dali_tf.DALIRawIterator()):
+        with tf.Graph().as_default():
+            with pytest.raises(ValueError, match=message):
+                call(serialized_pipeline=serialized, shapes=[None, ()] * 3, dtypes=SIX_DTYPES)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
         dali_tf.dali(serialized_pipeline=serialized, shapes=[None] * 6, dtypes=SIX_DTYPES)
-    with tf.Graph().as_default():  # the raw op finds out when its kernel is made
-        outputs = dali_tf.DALIRawIterator()(
-            serialized_pipeline=serialized, shapes=[None] * 6, dtypes=SIX_DTYPES
-        )
-        with tf.compat.v1.Session() as session:
-            with pytest.raises(
-                tf.errors.InvalidArgumentError, match="batch_size is -1 .* no dense output declares"
-            ):
-                session.run(outputs)
 
 
 def test_dali_errors_carry_dalis_message_and_later_calls_do_not_hang(tmp_path):

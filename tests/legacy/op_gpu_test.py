@@ -1,6 +1,8 @@
-"""The legacy Dali op's GPU kernel and GPU pipelines: outputs copied across host and device.
-
-Skipped when TensorFlow sees no GPU.
+"""The legacy Dali op's GPU kernel (target tagged gpu / requires-gpu-nvidia; skipped where
+TensorFlow sees no GPU): GPU and CPU pipeline outputs reaching either kernel, every output
+compared with DALI's own pipeline.run(); GPU ops consuming the outputs inside the graph; the
+op's device_id against its GPU (unset: that GPU; another one: an error naming both), also on a
+logical GPU whose CUDA ordinal differs from TensorFlow's index (in a fresh interpreter).
 """
 
 import numpy as np
@@ -10,19 +12,21 @@ from nvidia.dali import fn, pipeline_def
 
 import dali_tf
 from tests.common import test_utils
+from tests.common.gpu_utils import assert_mentions, dali_arrays, run_gpu_script
 from tests.common.legacy_pipelines import check_ragged_outputs, ragged_pipeline, six_dtypes_pipeline
 
 pytestmark = test_utils.skip_without_gpu()
 
 BATCH = 4
-ITERATIONS = 2
+ITERATIONS = 3
 
 
-@pipeline_def(num_threads=1, device_id=0, seed=1234)
+@pipeline_def(num_threads=1, seed=1234)  # device_id unset: the op's GPU
 def gpu_pipeline():
-    """A GPU output and a CPU output of the same data."""
+    """A GPU output and a CPU output of the same data, and a GPU random output."""
     data = fn.random.uniform(shape=[3, 5], seed=21)
-    return data.gpu() * 2.0, data
+    noise = fn.random.uniform(shape=[2, 7], device="gpu", seed=22)
+    return data.gpu() * 2.0, data, noise
 
 
 def run_on(device, outputs_fn, iterations=ITERATIONS):
@@ -34,22 +38,58 @@ def run_on(device, outputs_fn, iterations=ITERATIONS):
             return [session.run(outputs) for _ in range(iterations)]
 
 
-@pytest.mark.parametrize("device", ["/GPU:0", "/CPU:0"])
-def test_gpu_pipeline_outputs_reach_either_device(device):
-    got = run_on(
-        device,
-        lambda: dali_tf.dali(
-            pipeline=gpu_pipeline(batch_size=BATCH),
-            shapes=[(BATCH, 3, 5)] * 2,
-            dtypes=[tf.float32, tf.float32],
-        ),
+def reference(pipe, iterations=ITERATIONS):
+    pipe.build()
+    return [dali_arrays(pipe.run()) for _ in range(iterations)]
+
+
+def gpu_op(device_id=-1, **pipeline_kwargs):
+    """The op over gpu_pipeline; `device_id` is the op's argument (-1: the pipeline's)."""
+    return dali_tf.dali(
+        pipeline=gpu_pipeline(batch_size=BATCH, **pipeline_kwargs),
+        shapes=[(BATCH, 3, 5), (BATCH, 3, 5), (BATCH, 2, 7)],
+        dtypes=[tf.float32] * 3,
+        device_id=device_id,
     )
-    reference = gpu_pipeline(batch_size=BATCH)
-    reference.build()
-    for doubled, data in got:
-        expected_doubled, expected_data = reference.run()
-        np.testing.assert_array_equal(doubled, expected_doubled.as_cpu().as_array())
-        np.testing.assert_array_equal(data, expected_data.as_array())
+
+
+@pytest.mark.parametrize("exec_dynamic", [True, False])
+@pytest.mark.parametrize("device", ["/GPU:0", "/CPU:0"])
+def test_gpu_pipeline_outputs_reach_either_device(device, exec_dynamic):
+    got = run_on(device, lambda: gpu_op(exec_dynamic=exec_dynamic, device_id=0))
+    expected = reference(gpu_pipeline(batch_size=BATCH, exec_dynamic=exec_dynamic, device_id=0))
+    for got_batch, expected_batch in zip(got, expected):
+        for g, e in zip(got_batch, expected_batch):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_unset_device_id_runs_on_the_ops_gpu():
+    got = run_on("/GPU:0", gpu_op)
+    expected = reference(gpu_pipeline(batch_size=BATCH))
+    for got_batch, expected_batch in zip(got, expected):
+        for g, e in zip(got_batch, expected_batch):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_gpu_ops_consume_the_outputs_in_the_graph():
+    """reduce_sum on the GPU of each GPU output, in the same graph: only the sums leave it."""
+
+    def sums():
+        outputs = gpu_op()
+        return [tf.reduce_sum(o, axis=list(range(1, o.shape.rank))) for o in outputs]
+
+    got = run_on("/GPU:0", sums)
+    expected = reference(gpu_pipeline(batch_size=BATCH))
+    for got_batch, expected_batch in zip(got, expected):
+        for g, e in zip(got_batch, expected_batch):
+            np.testing.assert_allclose(g, e.sum(axis=tuple(range(1, e.ndim))), rtol=1e-6)
+
+
+def test_device_id_of_another_gpu_is_an_error_naming_both():
+    # CUDA device 1 is not /GPU:0's ordinal (0), whether or not this machine has a GPU 1.
+    with pytest.raises(tf.errors.InvalidArgumentError) as error:
+        run_on("/GPU:0", lambda: gpu_op(device_id=1), iterations=1)
+    assert_mentions(error.value, "1", "GPU:0")
 
 
 def test_cpu_pipeline_on_the_gpu_kernel():
@@ -61,11 +101,11 @@ def test_cpu_pipeline_on_the_gpu_kernel():
             dtypes=[tf.float16, tf.float32, tf.uint8, tf.int16, tf.int32, tf.int64],
         ),
     )
-    reference = six_dtypes_pipeline(batch_size=BATCH)
-    reference.build()
-    for got_batch in got:
-        for got_output, expected_output in zip(got_batch, reference.run()):
-            np.testing.assert_array_equal(got_output, expected_output.as_array())
+    expected = reference(six_dtypes_pipeline(batch_size=BATCH))
+    for got_batch, expected_batch in zip(got, expected):
+        for g, e in zip(got_batch, expected_batch):
+            assert g.dtype == e.dtype
+            np.testing.assert_array_equal(g, e)
 
 
 def test_sparse_outputs_on_the_gpu_kernel():
@@ -78,9 +118,52 @@ def test_sparse_outputs_on_the_gpu_kernel():
             dtypes=[tf.float32, tf.int16, tf.float32],
         ),
     )
-    reference = ragged_pipeline(batch_size=BATCH)
-    reference.build()
-    check_ragged_outputs(got, [reference.run() for _ in got])
+    pipe = ragged_pipeline(batch_size=BATCH)
+    pipe.build()
+    check_ragged_outputs(got, [pipe.run() for _ in got])
+
+
+def test_logical_gpu_runs_the_op_on_its_cuda_ordinal():
+    """Two logical GPUs on CUDA device 0: the op on /GPU:1 runs on device 0 with device_id unset
+    or 0; device_id=1 is an error naming both."""
+    found = run_gpu_script(
+        """
+        import numpy as np
+        import tensorflow as tf
+        import dali_tf
+        from nvidia.dali import fn, pipeline_def
+        from tests.common.gpu_utils import dali_arrays
+
+        gpu = tf.config.list_physical_devices("GPU")[0]
+        tf.config.set_logical_device_configuration(
+            gpu, [tf.config.LogicalDeviceConfiguration(memory_limit=2048)] * 2)
+
+        @pipeline_def(batch_size=2, num_threads=1, seed=3)
+        def pipe():
+            return fn.random.uniform(shape=[4], device="gpu", seed=4) * 2.0
+
+        def run(**kwargs):
+            with tf.Graph().as_default():
+                with tf.device("/GPU:1"):
+                    (out,) = dali_tf.dali(
+                        pipeline=pipe(), shapes=[(2, 4)], dtypes=[tf.float32], **kwargs)
+                with tf.compat.v1.Session() as session:
+                    return [session.run(out) for _ in range(2)]
+
+        reference = pipe(device_id=0)
+        reference.build()
+        expected = [dali_arrays(reference.run())[0] for _ in range(2)]
+        for kwargs in ({}, {"device_id": 0}):
+            for got, want in zip(run(**kwargs), expected):
+                np.testing.assert_array_equal(got, want)
+        try:
+            run(device_id=1)
+            result("no error")
+        except tf.errors.InvalidArgumentError as e:
+            result(str(e))
+        """
+    )
+    assert_mentions(found, "1", "GPU:1")
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ def test_every_attr_is_applied_without_changing_the_data():
             gpu_prefetch_queue_depth=3,
             cpu_prefetch_queue_depth=3,
             enable_memory_stats=True,
+            seed=1234,  # the pipeline's own: the same data
         )
         got = run_in_session(outputs, iterations=4)
     expected = reference_runs(six_dtypes_pipeline(batch_size=BATCH), iterations=4)

@@ -335,9 +335,9 @@ def test_mismatched_counts_are_value_errors():
         )
     with pytest.raises(ValueError, match="pipeline has 2 outputs but 1 output_dtypes"):
         dali_tf.DALIDataset(mnist_like(), output_dtypes=(tf.float32,))
-    with pytest.raises(ValueError, match="shapes has 1 entries but dtypes has 2"):
+    with pytest.raises(ValueError, match="shapes has 3 entries but dtypes has 2"):
         dali_tf.DALIIterator()(
-            pipeline=mnist_like(), shapes=[(8, 28, 28)], dtypes=[tf.float32, tf.int32]
+            pipeline=mnist_like(), shapes=[(8, 28, 28)] * 3, dtypes=[tf.float32, tf.int32]
         )
 
 

@@ -1,6 +1,7 @@
 """DALI's worker threads never take asynchronous signals (Ctrl-C's SIGINT, SIGTERM): a DALI
 thread pool worker interrupted by a Python signal handler loses track of its work and hangs the
-pipeline, so the plugin starts DALI's threads with those signals blocked (cc/signal_mask.h)."""
+pipeline, so the plugin starts DALI's threads with those signals blocked
+(cc/common/signal_mask.h)."""
 
 import os
 import signal

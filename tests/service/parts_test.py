@@ -134,6 +134,34 @@ def test_gpu_pipelines_and_gpu_placement_are_refused(files):
 
     with pytest.raises(ValueError, match=r"device_id=0: tf.data service workers send host tensors"):
         dali_tf.service.parts_dataset(gpu_pipeline_fn, 2, reader_name="Reader", **SPEC)
+
+    def mixed_pipeline_fn(shard_id, num_shards, device_id):
+        return sample_ids(
+            files, shard_id, num_shards, gpu_outputs=True, batch_size=BATCH, device_id=device_id
+        )
+
+    # No device_id, but GPU outputs: a worker with a GPU would run them there.
+    with pytest.raises(
+        ValueError, match=r"uses the GPU \(output 0 on the GPU, output 1 on the GPU\)"
+    ):
+        dali_tf.service.parts_dataset(mixed_pipeline_fn, 2, reader_name="Reader", **SPEC)
+
+    @pipeline_def(batch_size=BATCH, num_threads=1, device_id=None)
+    def mixed_decoder(shard_id, num_shards):
+        jpegs, labels = fn.readers.file(
+            files=list(files), shard_id=shard_id, num_shards=num_shards, name="Reader"
+        )
+        return fn.decoders.image(jpegs, device="mixed"), labels
+
+    with pytest.raises(
+        ValueError, match=r"uses the GPU \(decoders.Image on mixed, output 0 on the GPU\)"
+    ):
+        dali_tf.service.parts_dataset(
+            lambda shard_id, num_shards, _: mixed_decoder(shard_id, num_shards),
+            2,
+            reader_name="Reader",
+            output_dtypes=(tf.uint8, tf.int32),
+        )
     with tf.device("/gpu:0"):
         with pytest.raises(ValueError, match=r"made under tf.device\('.*GPU:0'\)"):
             dali_tf.service.parts_dataset(pipeline_fn_of(files), 2, reader_name="Reader", **SPEC)

@@ -1,7 +1,7 @@
 // What Python reads through ctypes (dali_tf/_loader.py): the versions the library was built
 // against, readable before TensorFlow loads the ops, so dali_tf can refuse a library built for
 // another TensorFlow with a clear message; and the exit switch of input pulls.
-#include "cc/common/input_pulls.h"
+#include "cc/dataset/input_pulls.h"
 
 #define DALI_TF_EXPORT extern "C" __attribute__((visibility("default")))
 

@@ -1,4 +1,4 @@
-#include "cc/common/input_pulls.h"
+#include "cc/dataset/input_pulls.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // The exit switch of input pulls: the one owner of whether DALI datasets may still read their
 // input datasets, and of the pulls in progress.
-#ifndef DALI_TF_CC_COMMON_INPUT_PULLS_H_
-#define DALI_TF_CC_COMMON_INPUT_PULLS_H_
+#ifndef DALI_TF_CC_DATASET_INPUT_PULLS_H_
+#define DALI_TF_CC_DATASET_INPUT_PULLS_H_
 
 namespace dali_tf {
 
@@ -34,4 +34,4 @@ class InputPull {
 
 }  // namespace dali_tf
 
-#endif  // DALI_TF_CC_COMMON_INPUT_PULLS_H_
+#endif  // DALI_TF_CC_DATASET_INPUT_PULLS_H_
