@@ -1,7 +1,7 @@
 """One trainer fed by tf.data service workers running DALI: 1 worker against 2, and the same
 parts read in the trainer's own process, in one run.
 
-    bazel run //benchmarks:service -- --files=512 --batch=32 --num_parts=8 --rounds=3
+    bazel run //benchmarks:service -- --files=1024 --batch=32 --num_parts=4 --rounds=3
 
 Set-up, once: JPEGs written by this benchmark; two tf.data services on 127.0.0.1, each a
 dispatcher process with its workers (``python -m dali_tf.service``): service "1 worker" has one
@@ -43,9 +43,14 @@ from nvidia.dali import fn, pipeline_def  # noqa: E402
 import dali_tf.service  # noqa: E402
 
 FLAGS = flags.FLAGS
-flags.DEFINE_integer("files", 512, "JPEGs in the data set (one epoch).")
+flags.DEFINE_integer("files", 1024, "JPEGs in the data set (one epoch).")
 flags.DEFINE_integer("batch", 32, "Images per batch.")
-flags.DEFINE_integer("num_parts", 8, "Parts (reader shards) the data is split into.")
+flags.DEFINE_integer(
+    "num_parts",
+    4,
+    "Parts (reader shards) the data is split into. Each part's pipeline decodes up to its prefetch "
+    "depth (2) batches past the part's end: keep parts many batches long.",
+)
 flags.DEFINE_integer("num_threads", 2, "DALI threads of each part's pipeline.")
 flags.DEFINE_integer("size", 224, "Images are resized to size x size.")
 flags.DEFINE_integer("rounds", 3, "Interleaved rounds (medians are reported).")
