@@ -7,7 +7,9 @@ API has no reader metadata, so it is read here, from a built copy of the seriali
 attributes.
 """
 
+import contextlib
 import dataclasses
+import threading
 import uuid
 
 from nvidia.dali import pipeline as _dali_pipeline
@@ -102,11 +104,28 @@ def resolve(settings, outputs, reader_name, last_batch_policy, has_inputs):
 
 
 def reader_meta(settings, reader_name):
-    """``reader_meta(reader_name)`` of a built copy of the serialized pipeline, as the op runs it.
+    """``reader_meta(reader_name)`` of the pipeline as the op runs it (see readers_meta)."""
+    readers = readers_meta(settings)
+    if reader_name not in readers:
+        raise ValueError(
+            "reader_name=%r: the pipeline has no reader of that name (its readers: %s)"
+            % (reader_name, ", ".join(sorted(readers)) or "none")
+        )
+    return readers[reader_name]
+
+
+def readers_meta(settings):
+    """``reader_meta()`` of a built copy of the serialized pipeline, as the op runs it: every
+    reader's metadata, by name.
 
     The copy is built (not run) on the CPU for a CPU-only pipeline; a pipeline with a device_id
     needs that GPU, as the dataset itself does. The user's pipeline object is left as it is.
+    Inside ``read_once()`` the copy is built once per pipeline.
     """
+    cache = getattr(_read_once, "cache", None)
+    key = (settings.serialized_pipeline, settings.batch_size, settings.device_id)
+    if cache is not None and key in cache:
+        return cache[key]
     device_id = settings.device_id
     if device_id in (CPU_ONLY_DEVICE_ID, DEVICE_OF_PLACEMENT):
         device_id = None  # CPU only, or DALI's own choice: the current device if it needs one
@@ -121,12 +140,24 @@ def reader_meta(settings, reader_name):
         readers = pipe.reader_meta()
     finally:
         del pipe
-    if reader_name not in readers:
-        raise ValueError(
-            "reader_name=%r: the pipeline has no reader of that name (its readers: %s)"
-            % (reader_name, ", ".join(sorted(readers)) or "none")
-        )
-    return readers[reader_name]
+    if cache is not None:
+        cache[key] = readers
+    return readers
+
+
+_read_once = threading.local()
+
+
+@contextlib.contextmanager
+def read_once():
+    """Within it, the readers' metadata of a pipeline is read once: distributed_dataset checks
+    a pipeline's shards, then its DALIDataset reads the epoch of its reader. Not kept beyond it:
+    a reader's files can change between two datasets."""
+    _read_once.cache = {}
+    try:
+        yield
+    finally:
+        _read_once.cache = None
 
 
 def _check_partial(outputs, reader_name):

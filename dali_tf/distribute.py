@@ -22,6 +22,13 @@ Which input pipeline feeds which device:
   the CPU): the worker's pipeline is that replica's. TensorFlow iterates it on the worker's host
   and prefetches its elements to the replica's device (the default ``InputOptions``).
 
+Sharding: each input pipeline's readers must read the shard it was given. The pipeline is built
+once (not run) to read every reader's metadata (``reader_meta()``: ``shard_id``,
+``number_of_shards``), which must be input pipeline ``i`` of ``n``: a ``pipeline_fn`` that ignores
+``shard_id`` would make every replica read the same samples, silently. A reader that every replica
+is meant to read whole is named in ``unsharded_readers``. The same built copy gives the reader's
+epoch when ``reader_name`` is given.
+
 GPU ordinals: TensorFlow's ``/gpu:N`` is not always CUDA device N (``tf.config.set_visible_devices``
 hides GPUs, ``tf.config.set_logical_device_configuration`` splits one GPU into several logical
 ones), while DALI's ``device_id`` is the CUDA ordinal. ``cuda_ordinal`` maps one to the other the
@@ -29,17 +36,23 @@ way TensorFlow numbers its GPUs: the visible physical GPUs in order, each contri
 devices.
 """
 
+import contextlib
+
 import tensorflow as tf
 from nvidia.dali import pipeline as _dali_pipeline
 from tensorflow.python.eager import context
 
+from dali_tf import _epochs
+from dali_tf._pipeline import FROM_PIPELINE, PipelineSettings
 from dali_tf.dataset import DALIDataset, OutputStructure, check_passed_on_kwargs, dataset_options
 
 # What distributed_dataset decides itself, and so may not be passed on to DALIDataset.
 _RESERVED_KWARGS = ("pipeline", "device_id")
 
 
-def distributed_dataset(strategy, pipeline_fn, output_dtypes, output_shapes=None, **kwargs):
+def distributed_dataset(
+    strategy, pipeline_fn, output_dtypes, output_shapes=None, *, unsharded_readers=(), **kwargs
+):
     """A ``tf.distribute.DistributedDataset`` of DALI batches: one DALIDataset per input pipeline.
 
     Args:
@@ -53,6 +66,10 @@ def distributed_dataset(strategy, pipeline_fn, output_dtypes, output_shapes=None
         ``batch_size``, which is the **per-replica** batch: each replica gets whole batches of its
         own pipeline, and a step of the strategy takes ``batch_size * num_replicas_in_sync``
         samples.
+      unsharded_readers: names of readers that every input pipeline reads whole, on purpose
+        (e.g. a small set of backgrounds mixed into every sample). Every other reader must read
+        shard ``shard_id`` of ``num_shards``: a reader that does not is an error, since every
+        replica would read the same samples.
       **kwargs: the other arguments of ``DALIDataset`` (``num_threads``, ``batch_size``,
         ``prefetch_queue_depth``, ...). ``device_id`` is not one of them: it is the replica's.
 
@@ -72,6 +89,7 @@ def distributed_dataset(strategy, pipeline_fn, output_dtypes, output_shapes=None
             "returns a DALI pipeline, got %s" % type(pipeline_fn).__name__
         )
     _check_kwargs(kwargs)
+    unsharded_readers = _reader_names(unsharded_readers)
     # Early, readable errors for the declared outputs (DALIDataset checks them again).
     OutputStructure.resolve(
         output_dtypes, output_shapes, kwargs.get("dtypes"), kwargs.get("shapes")
@@ -110,19 +128,37 @@ def distributed_dataset(strategy, pipeline_fn, output_dtypes, output_shapes=None
                 % (pipeline_id, num_pipelines, pipe.device_id, device)
             )
         options = dict(kwargs, device_id=device_id)
+        call = "pipeline_fn(shard_id=%d, num_shards=%d, device_id=%r)" % (
+            pipeline_id,
+            num_pipelines,
+            device_id,
+        )
         if kind == "mirrored":
             # On the replica's device (TensorFlow calls dataset_fn under it too): its outputs are
             # the replica's inputs.
-            with tf.device(device):
-                dataset = DALIDataset(pipe, output_dtypes, output_shapes, **options)
-                return dataset.with_options(dataset_options())
-        if on_gpu[replica]:
-            # MultiWorkerMirroredStrategy iterates every input pipeline on the worker's host
-            # (through a MultiDeviceIterator): the GPU outputs are copied there.
-            options["fail_on_device_mismatch"] = False
-        # On the device TensorFlow calls dataset_fn under: the worker's host CPU.
-        dataset = DALIDataset(pipe, output_dtypes, output_shapes, **options)
-        return dataset.with_options(dataset_options())
+            scope = tf.device(device)
+        else:
+            if on_gpu[replica]:
+                # MultiWorkerMirroredStrategy iterates every input pipeline on the worker's host
+                # (through a MultiDeviceIterator): the GPU outputs are copied there.
+                options["fail_on_device_mismatch"] = False
+            # On the device TensorFlow calls dataset_fn under: the worker's host CPU.
+            scope = contextlib.nullcontext()
+        with scope, _epochs.read_once():
+            settings = PipelineSettings.resolve(
+                pipe,
+                batch_size=options.get("batch_size", FROM_PIPELINE),
+                device_id=device_id,
+            )
+            check_readers_sharded(
+                _epochs.readers_meta(settings),
+                pipeline_id,
+                num_pipelines,
+                unsharded_readers,
+                call,
+            )
+            dataset = DALIDataset(pipe, output_dtypes, output_shapes, **options)
+            return dataset.with_options(dataset_options())
 
     # MirroredStrategy keeps the input workers of the last PER_REPLICA options as its default:
     # without the restore, the strategy's other datasets (experimental_distribute_dataset, Keras
@@ -158,6 +194,40 @@ def worker_barrier(name="dali_tf_exit", timeout_s=300.0):
             "tf.distribute.MultiWorkerMirroredStrategy starts: make the strategy first"
         )
     ctx.wait_at_barrier(name, int(timeout_s * 1000))
+
+
+def check_readers_sharded(readers, shard_id, num_shards, unsharded_readers, call):
+    """Every reader of an input pipeline reads shard `shard_id` of `num_shards`, unless named in
+    `unsharded_readers`. `readers` is the pipeline's ``reader_meta()``; `call` names the
+    pipeline_fn call in messages.
+
+    A reader that ignores the shard it is given reads the same samples on every replica (each
+    sample num_shards times a step), or leaves shards unread: a wrong epoch without an error.
+    """
+    unknown = sorted(set(unsharded_readers) - set(readers))
+    if unknown:
+        raise ValueError(
+            "unsharded_readers names %s, but %s returned a pipeline without such a reader (its "
+            "readers: %s)"
+            % (", ".join(map(repr, unknown)), call, ", ".join(sorted(readers)) or "none")
+        )
+    for name, meta in sorted(readers.items()):
+        if name in unsharded_readers:
+            continue
+        got = (int(meta["shard_id"]), int(meta["number_of_shards"]))
+        if got == (shard_id, num_shards):
+            continue
+        if got[1] == 1:
+            what = "reads the whole data set: every replica would read the same samples"
+        else:
+            what = "reads shard %d of %d" % got
+        raise ValueError(
+            "%s returned a pipeline whose reader %r %s, but it is input pipeline %d of %d: pass "
+            "shard_id and num_shards to the reader (e.g. fn.readers.file(..., shard_id=shard_id, "
+            "num_shards=num_shards)). A reader that every replica is meant to read whole goes in "
+            "distributed_dataset(..., unsharded_readers=[%r])"
+            % (call, name, what, shard_id, num_shards, name)
+        )
 
 
 def input_options(kind):
@@ -240,6 +310,17 @@ def _strategy_devices(strategy):
         "strategy must be a tf.distribute.MirroredStrategy or tf.distribute."
         "MultiWorkerMirroredStrategy, got %s" % type(strategy).__name__
     )
+
+
+def _reader_names(unsharded_readers):
+    if isinstance(unsharded_readers, str) or not all(
+        isinstance(name, str) for name in unsharded_readers
+    ):
+        raise TypeError(
+            "unsharded_readers must be a list of reader names (the name= of readers), got %r"
+            % (unsharded_readers,)
+        )
+    return frozenset(unsharded_readers)
 
 
 def _check_kwargs(kwargs):

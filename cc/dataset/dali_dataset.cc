@@ -1,5 +1,7 @@
 #include "cc/dataset/dali_dataset.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "cc/dataset/dataset_iterator.h"
 
@@ -53,16 +55,33 @@ std::string DaliDataset::DebugString() const {
                       inputs_.size(), " inputs, on ", placement_.device_name, ")");
 }
 
-int64_t DaliDataset::CardinalityInternal(tensorflow::data::CardinalityOptions) const {
-  // One epoch of the reader, as long as DALI's iterator says when it is made (with FILL and no
-  // pad_last_batch, a later epoch can be shorter by the samples the previous one read ahead).
+int64_t DaliDataset::CardinalityInternal(tensorflow::data::CardinalityOptions options) const {
+  using tensorflow::data::kInfiniteCardinality;
+  using tensorflow::data::kUnknownCardinality;
+  const int64_t batch_size = attrs_.pipeline.batch_size;
+  // Without inputs a DALI pipeline never runs out (readers wrap around epochs), unless the
+  // dataset ends after one epoch of its reader: as long as DALI's iterator says when it is made
+  // (with FILL and no pad_last_batch, a later epoch can be shorter by the samples the previous
+  // one read ahead).
+  int64_t batches = kInfiniteCardinality;
   if (attrs_.epochs.has_epochs()) {
-    return EpochCounter(attrs_.epochs, attrs_.pipeline.batch_size).BatchesInFirstEpoch();
+    batches = EpochCounter(attrs_.epochs, batch_size).BatchesInFirstEpoch();
   }
-  // Without inputs a DALI pipeline never runs out (readers wrap around epochs); with inputs it
-  // ends when one of them does.
-  return inputs_.empty() ? tensorflow::data::kInfiniteCardinality
-                         : tensorflow::data::kUnknownCardinality;
+  // The data ends as soon as one input does (see InputFeeder::FeedBatch): never more batches
+  // than the shortest input gives, and unknown when an input's length is.
+  const bool partial = attrs_.epochs.last_batch_policy == LastBatchPolicy::kPartial;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const int64_t elements = inputs_[i]->Cardinality(options);
+    if (elements == kInfiniteCardinality) continue;
+    if (elements < 0) return kUnknownCardinality;
+    int64_t input_batches = elements;  // a batch-mode input: one element per batch
+    if (!attrs_.inputs[i].batched) {
+      // Per sample: an incomplete last batch comes only with PARTIAL.
+      input_batches = partial ? (elements + batch_size - 1) / batch_size : elements / batch_size;
+    }
+    batches = batches == kInfiniteCardinality ? input_batches : std::min(batches, input_batches);
+  }
+  return batches;
 }
 
 absl::Status DaliDataset::InputDatasets(std::vector<const DatasetBase*>* inputs) const {

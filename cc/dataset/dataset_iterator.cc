@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cc/dataset/checkpoint_identity.h"
 #include "cc/dataset/checkpoint_state.h"
 #include "cc/dataset/output_placement.h"
 #include "cc/dataset/output_tensors.h"
@@ -245,6 +246,8 @@ absl::Status DaliDatasetIterator::SaveInternal(tensorflow::data::SerializationCo
                                                tensorflow::data::IteratorStateWriter* writer) {
   absl::MutexLock lock(&mu_);
   TF_RETURN_IF_ERROR(failure_);
+  TF_RETURN_IF_ERROR(
+      SaveDatasetIdentity(dataset()->attrs(), dataset()->inputs(), writer, prefix()));
   TF_RETURN_IF_ERROR(TakeOrBuildPipelineLocked());
   if (epochs_) {
     TF_RETURN_IF_ERROR(writer->WriteScalar(prefix(), kEpochEndedKey, epoch_ended_ ? 1 : 0));
@@ -270,6 +273,9 @@ absl::Status DaliDatasetIterator::SaveInternal(tensorflow::data::SerializationCo
 absl::Status DaliDatasetIterator::RestoreInternal(IteratorContext* ctx,
                                                   tensorflow::data::IteratorStateReader* reader) {
   absl::MutexLock lock(&mu_);
+  // Before anything changes: a checkpoint of another dataset leaves this iterator as it was.
+  TF_RETURN_IF_ERROR(
+      CheckDatasetIdentity(dataset()->attrs(), dataset()->inputs(), reader, prefix()));
   if (take_pending_) {  // the restored state replaces whatever another iterator left
     take_pending_ = false;
     epochs_.emplace(dataset()->attrs().epochs, dataset()->attrs().pipeline.batch_size);

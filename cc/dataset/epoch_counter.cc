@@ -25,6 +25,18 @@ int64_t SliceLength(int64_t stop, int64_t size) {
   return stop < 0 ? std::max<int64_t>(size + stop, 0) : std::min(stop, size);
 }
 
+// v is u rolled by some number of places.
+bool IsRotationOf(const std::vector<int64_t>& v, const std::vector<int64_t>& u) {
+  const size_t n = u.size();
+  if (v.size() != n) return false;
+  for (size_t r = 0; r < n; ++r) {
+    bool same = true;
+    for (size_t i = 0; i < n && same; ++i) same = v[i] == u[(i + r) % n];
+    if (same) return true;
+  }
+  return n == 0;
+}
+
 // np.roll(v, 1).
 void RollByOne(std::vector<int64_t>* v) {
   if (!v->empty()) std::rotate(v->rbegin(), v->rbegin() + 1, v->rend());
@@ -187,6 +199,8 @@ absl::Status EpochCounter::Save(tensorflow::data::IteratorStateWriter* writer,
 
 absl::Status EpochCounter::Restore(tensorflow::data::IteratorStateReader* reader,
                                    const std::string& prefix) {
+  // The reader's options were compared with the checkpoint's before (checkpoint_identity.h):
+  // what is read here is only checked to be a count of this reader.
   int64_t shards = 0;
   TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kNumShardsKey, &shards));
   if (shards != options_.num_shards) {
@@ -194,16 +208,47 @@ absl::Status EpochCounter::Restore(tensorflow::data::IteratorStateReader* reader
         absl::StrCat("The checkpoint was saved by a DALI dataset reading ", shards,
                      " shards, this one reads ", options_.num_shards));
   }
-  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kCounterKey, &counter_));
-  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kSizeKey, &size_));
-  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kShardIdKey, &shard_id_));
-  for (size_t s = 0; s < shard_sizes_.size(); ++s) {
-    TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, ShardKey("shard_size", s), &shard_sizes_[s]));
-    TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, ShardKey("read_ahead", s), &read_ahead_[s]));
+  int64_t counter = 0, size = 0, shard_id = 0;
+  std::vector<int64_t> shard_sizes(shards), read_ahead(shards);
+  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kCounterKey, &counter));
+  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kSizeKey, &size));
+  TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, kShardIdKey, &shard_id));
+  for (int64_t s = 0; s < shards; ++s) {
+    TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, ShardKey("shard_size", s), &shard_sizes[s]));
+    TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, ShardKey("read_ahead", s), &read_ahead[s]));
   }
-  if (shard_id_ < 0 || shard_id_ >= shards) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Invalid checkpoint of a DALI dataset: shard ", shard_id_, " of ", shards));
+  TF_RETURN_IF_ERROR(CheckRestored(counter, size, shard_id, shard_sizes, read_ahead));
+  counter_ = counter;
+  size_ = size;
+  shard_id_ = shard_id;
+  shard_sizes_ = std::move(shard_sizes);
+  read_ahead_ = std::move(read_ahead);
+  return absl::OkStatus();
+}
+
+absl::Status EpochCounter::CheckRestored(int64_t counter, int64_t size, int64_t shard_id,
+                                         const std::vector<int64_t>& shard_sizes,
+                                         const std::vector<int64_t>& read_ahead) const {
+  auto invalid = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat("Invalid checkpoint of a DALI dataset reading '",
+                                                   options_.reader_name, "': ", what));
+  };
+  if (shard_id < 0 || shard_id >= options_.num_shards) {
+    return invalid(absl::StrCat("shard ", shard_id, " of ", options_.num_shards));
+  }
+  // The shard sizes only ever roll (the reader moves on to the next shard).
+  if (!IsRotationOf(shard_sizes, initial_shard_sizes_)) {
+    return invalid("its shard sizes are not those of this reader");
+  }
+  // (Only what holds for every count: the read-ahead of FILL without padding has no simple
+  // bound, tests/cc/epoch_counter_test.cc.)
+  if (size < 0 || counter < 0) {
+    return invalid(absl::StrCat("position ", counter, " in an epoch of ", size, " samples"));
+  }
+  for (size_t s = 0; s < read_ahead.size(); ++s) {
+    if (read_ahead[s] < 0) {
+      return invalid(absl::StrCat(read_ahead[s], " samples read ahead in shard ", s));
+    }
   }
   return absl::OkStatus();
 }

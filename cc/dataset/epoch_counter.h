@@ -85,13 +85,19 @@ class EpochCounter {
   // the reader's stream and in its shards. Does nothing in the middle of an epoch.
   void StartNextEpoch();
 
+  // The count (not the options: a restore compares those first, see checkpoint_identity.h).
   absl::Status Save(tensorflow::data::IteratorStateWriter* writer, const std::string& prefix) const;
+  // Leaves the counter as it was when the saved count is not one of this reader's epochs.
   absl::Status Restore(tensorflow::data::IteratorStateReader* reader, const std::string& prefix);
 
  private:
   // The samples this epoch reads, a multiple of the batch size (DROP: the shard size).
   int64_t FirstEpochSize() const;
   bool WouldDrop(int64_t counter) const;
+  // A restored count is a position in an epoch of this reader (InvalidArgument otherwise).
+  absl::Status CheckRestored(int64_t counter, int64_t size, int64_t shard_id,
+                             const std::vector<int64_t>& shard_sizes,
+                             const std::vector<int64_t>& read_ahead) const;
 
   EpochOptions options_;
   int64_t batch_size_ = 1;

@@ -333,6 +333,10 @@ absl::Status InputFeeder::Restore(IteratorContext* ctx,
   for (auto& iterator : iterators_) TF_RETURN_IF_ERROR(iterator->Restore(ctx, reader));
   int64_t batches = 0;
   TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, "in_flight", &batches));
+  if (batches < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Invalid checkpoint of a DALI dataset: ", batches, " batches in flight"));
+  }
   in_flight_.clear();
   to_refeed_.clear();
   for (int64_t b = 0; b < batches; ++b) {
@@ -340,10 +344,23 @@ absl::Status InputFeeder::Restore(IteratorContext* ctx,
     for (size_t i = 0; i < specs_.size(); ++i) {
       int64_t size = 0;
       TF_RETURN_IF_ERROR(reader->ReadScalar(prefix, InFlightKey(b, i, "size"), &size));
+      // One tensor per sample, or one per batch (a checkpoint of this dataset: see
+      // checkpoint_identity.h).
+      if (size < 1 || size > (specs_[i].batched ? 1 : batch_size_)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Invalid checkpoint of a DALI dataset: ", size, " elements of input '",
+                         specs_[i].name, "' in a batch in flight"));
+      }
       batch[i].resize(size);
       for (int64_t k = 0; k < size; ++k) {
         TF_RETURN_IF_ERROR(
             reader->ReadTensor(prefix, InFlightKey(b, i, std::to_string(k)), &batch[i][k]));
+        daliDataType_t unused;
+        if (!TfToDaliType(batch[i][k].dtype(), &unused)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "Invalid checkpoint of a DALI dataset: a batch in flight of input '", specs_[i].name,
+              "' holds ", tensorflow::DataTypeString(batch[i][k].dtype())));
+        }
       }
     }
     to_refeed_.push_back(std::move(batch));

@@ -1,11 +1,13 @@
-// EpochCounter on the first epoch of a reader, per last batch policy and shard layout, and the
-// validation of its attributes. The epochs after the first (read-ahead, shard rotation) are
-// checked end to end against DALI's own iterator in tests/dataset/epochs_test.py.
+// EpochCounter on the first epoch of a reader, per last batch policy and shard layout, the
+// validation of its attributes, and its checkpoints (a restored count is one of its reader's). The
+// epochs after the first (read-ahead, shard rotation) are checked end to end against DALI's own
+// iterator in tests/dataset/epochs_test.py.
 #include "cc/dataset/epoch_counter.h"
 
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/cc/iterator_state.h"
 #include "tests/cc/status_matchers.h"
 
 namespace dali_tf {
@@ -87,6 +89,83 @@ TEST(EpochCounterTest, NextEpochStartsIncomplete) {
   counter.StartNextEpoch();
   EXPECT_FALSE(counter.EpochComplete());
   EXPECT_EQ(FirstEpoch(&counter), (std::vector<int64_t>{4, 4}));
+}
+
+TEST(EpochCounterTest, RestoreContinuesTheSavedCount) {
+  // FILL without padding over 3 shards: the second epoch depends on what the first read ahead.
+  const EpochOptions options = Reader(LastBatchPolicy::kFill, 10, 3, 1);
+  EpochCounter saved(options, 3);
+  FirstEpoch(&saved);
+  saved.StartNextEpoch();
+  IteratorState state;
+  ASSERT_TRUE(saved.Save(&state, "it").ok());
+
+  EpochCounter restored(options, 3);
+  ASSERT_TRUE(restored.Restore(&state, "it").ok());
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    EXPECT_EQ(FirstEpoch(&restored), FirstEpoch(&saved)) << "epoch " << epoch;
+    saved.StartNextEpoch();
+    restored.StartNextEpoch();
+  }
+}
+
+TEST(EpochCounterTest, RestoreRefusesACountThatIsNotOfItsReader) {
+  const EpochOptions options = Reader(LastBatchPolicy::kFill, 10, 3, 1);
+  EpochCounter fresh(options, 3);
+  const std::vector<int64_t> first_epoch = FirstEpoch(&fresh);
+  struct Corruption {
+    const char* key;
+    int64_t value;
+    const char* message;
+  };
+  for (const Corruption& c : std::vector<Corruption>{
+           {"epoch_num_shards", 2, "reading 2 shards, this one reads 3"},
+           {"epoch_shard_id", 3, "shard 3 of 3"},
+           {"epoch_shard_size_0", 4, "shard sizes are not those of this reader"},
+           {"epoch_counter", -1, "position -1 in an epoch of"},
+           {"epoch_size", -4, "in an epoch of -4 samples"},
+           {"epoch_read_ahead_2", -2, "-2 samples read ahead in shard 2"},
+       }) {
+    IteratorState state;
+    ASSERT_TRUE(EpochCounter(options, 3).Save(&state, "it").ok());
+    state.Set("it", c.key, c.value);
+    EpochCounter restored(options, 3);
+    EXPECT_TRUE(IsInvalidArgument(restored.Restore(&state, "it"), {c.message})) << c.key;
+    EXPECT_EQ(FirstEpoch(&restored), first_epoch) << c.key << ": left as it was";
+  }
+}
+
+TEST(EpochCounterTest, RestoreTakesEveryCountItsReaderReaches) {
+  // Every position of many epochs (rolled shard sizes, read-ahead) of many layouts restores.
+  for (LastBatchPolicy policy :
+       {LastBatchPolicy::kFill, LastBatchPolicy::kDrop, LastBatchPolicy::kPartial}) {
+    for (int64_t shards = 1; shards <= 4; ++shards) {
+      for (int64_t samples = shards; samples <= 13; ++samples) {
+        for (int64_t batch = 1; batch <= 5; ++batch) {
+          for (bool stick : {false, true}) {
+            EpochOptions options = Reader(policy, samples, shards, shards - 1);
+            options.stick_to_shard = stick;
+            EpochCounter counter(options, batch);
+            for (int step = 0; step < 120; ++step) {
+              IteratorState state;
+              ASSERT_TRUE(counter.Save(&state, "it").ok());
+              EpochCounter restored(options, batch);
+              absl::Status status = restored.Restore(&state, "it");
+              ASSERT_TRUE(status.ok())
+                  << status << ": policy " << LastBatchPolicyName(policy) << ", " << samples
+                  << " samples in " << shards << " shards, batch " << batch << ", step " << step;
+              if (counter.EpochComplete()) {
+                if (counter.DropPending()) counter.CountBatch();
+                counter.StartNextEpoch();
+              } else {
+                counter.CountBatch();
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(EpochOptionsTest, ParsesPolicyNamesAndRefusesOthers) {

@@ -2,8 +2,8 @@
 framework iterators (nvidia.dali.plugin.base_iterator) cut the reader's stream into epochs.
 
 The reader reads N tiny files whose labels (from a file_list) are their indices, so a batch of
-labels names its samples. The reference is DALI's iterator logic itself: _DaliBaseIterator run
-as its framework iterators run it (the PyTorch one's __next__), with NumPy outputs.
+labels names its samples. The reference is DALI's iterator logic itself
+(tests/common/reference_iterator.py).
 """
 
 import os
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def
-from nvidia.dali.plugin.base_iterator import LastBatchPolicy, _DaliBaseIterator
+from nvidia.dali.plugin.base_iterator import LastBatchPolicy
 from tensorflow.python.data.ops import dataset_ops
 from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
@@ -20,6 +20,8 @@ import dali_tf
 from dali_tf import _epochs
 from dali_tf._pipeline import PipelineSettings
 from dali_tf.dataset import OutputStructure, make_variant
+from tests.common import reference_iterator as reference
+from tests.common.inputs_test_utils import pipeline_run_until_end
 
 FILES = 10
 EPOCHS = 3
@@ -59,41 +61,9 @@ def make_pipe(root, batch_size, checkpointing=False, **reader):
     return labels_pipe(root, batch_size=batch_size, enable_checkpointing=checkpointing, **reader)
 
 
-class ReferenceIterator(_DaliBaseIterator):
-    """DALI's framework iterator for one pipeline, giving the label batches as NumPy: __next__
-    as nvidia.dali.plugin.pytorch.DALIGenericIterator's (get outputs, schedule, advance, cut
-    the padded samples)."""
-
-    def __next__(self):
-        self._ever_consumed = True
-        outputs = self._get_outputs()
-        batch = np.array(outputs[0][0].as_array()).ravel().tolist()
-        self._schedule_runs()
-        self._advance_and_check_drop_last()
-        if_drop, left = self._remove_padded()
-        if np.any(if_drop):
-            batch = batch[0 : left[0]]
-        return batch
-
-
 def reference_epochs(pipe, policy, epochs=EPOCHS):
-    """Per epoch, the label batches DALI's iterator gives (reset() after each epoch), and the
-    iterator's len() when made."""
-    iterator = ReferenceIterator(
-        pipe, reader_name="Reader", last_batch_policy=policy, prepare_first_batch=False
-    )
-    length = len(iterator)
-    result = []
-    for _ in range(epochs):
-        batches = []
-        while True:
-            try:
-                batches.append(next(iterator))
-            except StopIteration:
-                break
-        iterator.reset()
-        result.append(batches)
-    return result, length
+    """Per epoch, the label batches DALI's iterator gives, and its len() when made."""
+    return reference.reference_epochs(pipe, policy, epochs)
 
 
 def dataset(root, batch_size, policy, checkpointing=False, **reader):
@@ -239,10 +209,9 @@ def test_an_unused_iterator_takes_nothing(data_dir):
     assert labels_of(used) == expected[1]
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
-@pytest.mark.parametrize("pad", [False, True])
-def test_keras_fit_epochs_are_dalis_epochs(data_dir, policy, pad):
-    expected, _ = reference_epochs(make_pipe(data_dir, 4, pad=pad), policy)
+def keras_fit(xy, epochs):
+    """model.fit(xy, epochs): the y batches Keras trained on (as lists of ints), and the number of
+    epochs it ran."""
     seen = []
 
     class Recorder(tf.keras.Model):
@@ -254,13 +223,21 @@ def test_keras_fit_epochs_are_dalis_epochs(data_dir, policy, pad):
             return self.dense(x)
 
         def train_step(self, data):
-            seen.append(data[0].numpy().ravel().astype(int).tolist())
+            seen.append(data[1].numpy().ravel().astype(int).tolist())
             return {"loss": 0.0}
 
     model = Recorder()
     model.compile(run_eagerly=True)
+    history = model.fit(xy, epochs=epochs, verbose=0)
+    return seen, len(history.history["loss"])
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("pad", [False, True])
+def test_keras_fit_epochs_are_dalis_epochs(data_dir, policy, pad):
+    expected, _ = reference_epochs(make_pipe(data_dir, 4, pad=pad), policy)
     xy = dataset(data_dir, 4, policy, pad=pad).map(lambda x: (tf.cast(x, tf.float32),) * 2)
-    model.fit(xy, epochs=EPOCHS, verbose=0)
+    seen, _ = keras_fit(xy, EPOCHS)
     # (FILL without padding: Keras warns that the shorter second epoch ran out of data.)
     assert seen == [b for epoch in expected for b in epoch]
 
@@ -283,12 +260,6 @@ def test_policy_strings_are_case_insensitive(data_dir):
 def test_cardinality_without_reader_name(data_dir):
     plain = dali_tf.DALIDataset(make_pipe(data_dir, 4), output_dtypes=tf.int32)
     assert int(plain.cardinality()) == tf.data.INFINITE_CARDINALITY
-    fed = dali_tf.experimental.DALIDatasetWithInputs(
-        per_sample_pipe(),
-        input_datasets={"x": sample_input(10)},
-        output_dtypes=tf.int32,
-    )
-    assert int(fed.cardinality()) == tf.data.UNKNOWN_CARDINALITY
 
 
 def test_repeat_cardinality(data_dir):
@@ -482,6 +453,138 @@ def test_reader_epochs_with_an_input_dataset(data_dir):
         elements = list(ds)
         assert labels_of(elements) == expected[0]
         assert [e[1].numpy().ravel().tolist() for e in elements][-1] == [8, 9]
+
+
+# Cardinality with inputs: the data ends with the first input that runs out, so the cardinality
+# is never more than the shortest input gives (Keras and repeat() trust it).
+
+
+@pipeline_def(batch_size=4, num_threads=1, device_id=None)
+def reader_and_x(root, source=None):
+    """(the reader's labels, x): x is the input "x", or fed per sample from `source`."""
+    _, labels = fn.readers.file(
+        file_root=root, file_list=os.path.join(root, "list.txt"), name="Reader"
+    )
+    if source is None:
+        return labels, fn.external_source(name="x")
+    return labels, fn.external_source(source=source, batch=False)
+
+
+def int_samples(count):
+    return [np.array([i], np.int32) for i in range(count)]
+
+
+def x_input(kind, count):
+    """The input "x": `count` samples ("samples"), `count` batches of 4 ("batches"), endless
+    ("endless") or of unknown length ("unknown")."""
+    if kind == "batches":
+        return dali_tf.experimental.Input(sample_input(4 * count).batch(4), batch=True)
+    if kind == "endless":
+        return sample_input(count).repeat()
+    if kind == "unknown":
+        return sample_input(count).filter(lambda x: True)
+    return sample_input(count)
+
+
+def reader_x_dataset(root, kind, count, reader_name="Reader", policy=None):
+    kwargs = {} if policy is None else {"last_batch_policy": policy}
+    return dali_tf.experimental.DALIDatasetWithInputs(
+        reader_and_x(root),
+        input_datasets={"x": x_input(kind, count)},
+        output_dtypes=(tf.int32, tf.int32),
+        output_shapes=((None, 1), (None, 1)),
+        reader_name=reader_name,
+        **kwargs,
+    )
+
+
+def as_lists(elements):
+    return [[t.numpy().ravel().tolist() for t in element] for element in elements]
+
+
+@pytest.mark.parametrize(
+    "kind,count,reader_name,batches",
+    [
+        ("samples", 8, "Reader", 2),  # the input ends first: 2 batches, not the reader's 3
+        ("samples", 10, "Reader", 2),  # an incomplete last batch does not come
+        ("samples", 100, "Reader", 3),  # the reader's epoch ends first
+        ("batches", 2, "Reader", 2),
+        ("endless", 5, "Reader", 3),
+        ("samples", 10, None, 2),
+        ("batches", 5, None, 5),
+    ],
+)
+def test_cardinality_with_inputs_is_the_batches_that_come(
+    data_dir, kind, count, reader_name, batches
+):
+    ds = reader_x_dataset(data_dir, kind, count, reader_name)
+    assert int(ds.cardinality()) == len(ds) == batches
+    got = as_lists(ds)
+    assert len(got) == batches
+    # The same batches as DALI's own pipeline.run() fed the same samples, cut to the reader's
+    # epoch (len() of DALI's iterator) where there is one.
+    source = {
+        "samples": int_samples(count),
+        "batches": int_samples(4 * count),
+        "endless": int_samples(count) * 20,
+    }[kind]
+    reference = pipeline_run_until_end(reader_and_x(data_dir, source=source), max_batches=200)
+    _, epoch = reference_epochs(make_pipe(data_dir, 4), LastBatchPolicy.FILL, 1)
+    if reader_name is not None:
+        reference = reference[:epoch]
+    assert got == [[labels.ravel().tolist(), x.ravel().tolist()] for labels, x in reference]
+    # Every new iterator starts over, inputs and reader: repeat() gives cardinality * n.
+    assert int(ds.repeat(2).cardinality()) == 2 * batches
+    assert as_lists(ds.repeat(2)) == got * 2
+
+
+@pytest.mark.parametrize("count,batches", [(10, 3), (8, 2), (3, 1)])
+def test_cardinality_with_partial_counts_the_incomplete_batch(count, batches):
+    ds = fed_dataset("partial", count)
+    assert int(ds.cardinality()) == batches
+    assert labels_of(ds) == [list(range(count))[i : i + 4] for i in range(0, count, 4)]
+
+
+def test_cardinality_with_partial_and_a_reader_is_the_readers_epoch(data_dir):
+    # 12 samples: the input gives 3 full batches, the reader's epoch cuts the last one.
+    ds = reader_x_dataset(data_dir, "samples", 12, policy="partial")
+    assert int(ds.cardinality()) == 3
+    assert as_lists(ds) == [
+        [[0, 1, 2, 3], [0, 1, 2, 3]],
+        [[4, 5, 6, 7], [4, 5, 6, 7]],
+        [[8, 9], [8, 9]],
+    ]
+
+
+def test_cardinality_with_two_inputs_is_the_shortest(data_dir):
+    ds = dali_tf.experimental.DALIDatasetWithInputs(
+        two_inputs_pipe(),
+        input_datasets={"x": x_input("samples", 9), "y": x_input("batches", 5)},
+        output_dtypes=(tf.int32, tf.int32),
+    )
+    assert int(ds.cardinality()) == 2 == len(list(ds))
+
+
+@pytest.mark.parametrize("kind", ["unknown", "endless"])
+def test_cardinality_with_an_input_of_unknown_or_endless_length(data_dir, kind):
+    ds = reader_x_dataset(data_dir, kind, 6, reader_name=None)
+    expected = {"unknown": tf.data.UNKNOWN_CARDINALITY, "endless": tf.data.INFINITE_CARDINALITY}
+    assert int(ds.cardinality()) == expected[kind]
+    # With a reader epoch, an input of unknown length could end first: unknown too.
+    with_reader = reader_x_dataset(data_dir, kind, 6)
+    assert int(with_reader.cardinality()) == {"unknown": tf.data.UNKNOWN_CARDINALITY}.get(kind, 3)
+    if kind == "unknown":
+        assert len(list(with_reader)) == 1  # 6 samples: one full batch
+
+
+def test_keras_fit_steps_follow_an_input_that_ends_first(data_dir):
+    # Keras takes each epoch's steps from the cardinality: 3 (the reader) would make it run out
+    # of data in the first epoch and stop training.
+    ds = reader_x_dataset(data_dir, "samples", 8)
+    xy = ds.map(lambda labels, x: (tf.cast(labels, tf.float32), tf.cast(x, tf.float32)))
+    seen, epochs = keras_fit(xy, 3)
+    assert epochs == 3
+    assert seen == [[0, 1, 2, 3], [4, 5, 6, 7]] * 3
 
 
 # Errors

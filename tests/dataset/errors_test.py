@@ -155,7 +155,7 @@ def test_not_a_pipeline():
 def test_garbage_serialized_pipeline(jpeg_root):
     settings = PipelineSettings.resolve(images_pipe(jpeg_root))
     settings = PipelineSettings(
-        **{**settings.__dict__, "serialized": b"not a pipeline", "num_outputs": None}
+        **{**settings.__dict__, "serialized_pipeline": b"not a pipeline", "num_outputs": None}
     )
     with pytest.raises(tf.errors.OpError, match="Could not deserialize the DALI pipeline"):
         first_element(dataset_from_settings(settings))

@@ -102,6 +102,94 @@ def test_python_source_cannot_be_checkpointed_and_is_named(tmp_path):
         tf.train.Checkpoint(iterator=iterator).save(os.path.join(tmp_path, "ckpt"))
 
 
+# A checkpoint belongs to its dataset: the in-flight input batches are stored by input position,
+# per sample or per batch, at the batch size. Restored into a dataset fed otherwise, it is refused.
+
+
+def x_samples():
+    return tf.data.Dataset.range(1000).map(lambda i: tf.fill([2], tf.cast(i, tf.float32)))
+
+
+def noisy_dataset(x=None, batch_size=3, shapes=None, **kwargs):
+    x = x_samples() if x is None else x
+    shapes = (batch_size, 2) if shapes is None else shapes
+    return with_inputs(noisy(batch_size=batch_size), {"x": x}, tf.float32, shapes, **kwargs)
+
+
+def saved_with_batches_in_flight(dataset, tmp_path):
+    iterator = iter(dataset)
+    next_batches(iterator, 2)
+    return iterator, tf.train.Checkpoint(iterator=iterator).save(os.path.join(tmp_path, "ckpt"))
+
+
+@pytest.mark.parametrize(
+    "restored,differences",
+    [
+        (
+            dict(x=dali_tf.experimental.Input(x_samples().batch(3), batch=True)),
+            [
+                "input 0: 'x', per-sample, layout as in the pipeline, elements float [2] in the "
+                "checkpoint, 'x', batch, layout as in the pipeline, elements float [?,2] in this "
+                "dataset"
+            ],
+        ),
+        (
+            dict(x=dali_tf.experimental.Input(x_samples(), layout="W")),
+            ["in the checkpoint, 'x', per-sample, layout 'W', elements float [2] in this dataset"],
+        ),
+        (dict(batch_size=2), ["batch_size: 3 in the checkpoint, 2 in this dataset"]),
+        (
+            dict(x=x_samples().map(lambda x: x[:1])),
+            [
+                "elements float [2] in the checkpoint, 'x', per-sample, layout as in the pipeline, "
+                "elements float [1] in this dataset"
+            ],
+        ),
+        (
+            dict(last_batch_policy="partial", shapes=(None, 2)),
+            ["last_batch_policy: none in the checkpoint, partial in this dataset"],
+        ),
+    ],
+)
+def test_a_checkpoint_of_a_dataset_fed_otherwise_is_refused(tmp_path, restored, differences):
+    _, path = saved_with_batches_in_flight(noisy_dataset(), tmp_path)
+    iterator = iter(noisy_dataset(**restored))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="different DALI dataset") as error:
+        tf.train.Checkpoint(iterator=iterator).restore(path)
+    for part in differences:
+        assert part in str(error.value)
+    # (TensorFlow cancels the iterator a restore is attempted on, so its inputs are not read again.)
+
+
+def test_a_checkpoint_of_another_input_is_refused(tmp_path):
+    @pipeline_def(batch_size=3, num_threads=1, device_id=None, enable_checkpointing=True, seed=123)
+    def noisy_y():
+        return fn.external_source(name="y") + fn.random.uniform(range=[0.0, 1.0], shape=[2])
+
+    _, path = saved_with_batches_in_flight(noisy_dataset(), tmp_path)
+    iterator = iter(with_inputs(noisy_y(), {"y": x_samples()}, tf.float32, (3, 2)))
+    with pytest.raises(tf.errors.InvalidArgumentError) as error:
+        tf.train.Checkpoint(iterator=iterator).restore(path)
+    message = str(error.value)
+    assert (
+        "input 0: 'x', per-sample, layout as in the pipeline, elements float [2] in the "
+        "checkpoint, 'y'" in message
+    )
+    assert "operator 'x'" in message and "operator 'y'" in message
+
+
+@pytest.mark.parametrize("depth", [1, 4])
+def test_restore_into_another_prefetch_depth_gives_the_same_batches(tmp_path, depth):
+    # The batches in flight at the save (2 at DALI's default depth) are fed again first, whatever
+    # the restored pipeline's depth.
+    iterator, path = saved_with_batches_in_flight(noisy_dataset(), tmp_path)
+    expected = next_batches(iterator, 5)
+    restored = iter(noisy_dataset(prefetch_queue_depth=depth))
+    tf.train.Checkpoint(iterator=restored).restore(path)
+    for got, want in zip(next_batches(restored, 5), expected):
+        np.testing.assert_array_equal(got, want)
+
+
 if __name__ == "__main__":
     from tests.common.pytest_main import main
 
