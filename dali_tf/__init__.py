@@ -5,12 +5,13 @@
   ``fn.external_source(source=...)`` callbacks.
 - ``distributed_dataset``: one DALIDataset per input pipeline of a ``tf.distribute`` strategy,
   sharded and placed by the strategy.
+- ``service``: DALI datasets on tf.data service workers, each reading its own part.
 - ``dali`` / ``DALIIterator`` / ``DALIRawIterator``: the legacy ``Dali`` op for TF1 sessions.
 
 The plugin library is loaded on first use (see ``dali_tf._loader``).
 """
 
-from dali_tf import _gpu_memory, experimental
+from dali_tf import _gpu_memory, experimental, service
 from dali_tf._compat import (
     dataset_compatible_tensorflow,
     dataset_distributed_compatible_tensorflow,
@@ -39,5 +40,6 @@ __all__ = [
     "distributed_dataset",
     "experimental",
     "serialize_pipeline",
+    "service",
     "worker_barrier",
 ]

@@ -13,6 +13,7 @@ must be the last dataset of the input pipeline (its iterator has to run on that 
 """
 
 import dataclasses
+import inspect
 import warnings
 
 import tensorflow as tf
@@ -146,12 +147,15 @@ def build_dataset_op(
     output_ragged=False,
     reader_name=None,
     last_batch_policy=None,
+    share_epochs=True,
     **overrides,
 ):
     """Creates the DALIDataset op, for DALIDataset and DALIDatasetWithInputs alike.
 
     `input_datasets` is the ``{name: Dataset or Input}`` dict of DALIDatasetWithInputs (None for
     a DALIDataset); external sources with ``source=`` are translated in both cases.
+    `share_epochs=False`: the copies tf.data rebuilds from the dataset's graph do not share where
+    the reader is; each copy starts at the reader's first epoch (dali_tf.service's parts).
     `overrides` are the pipeline options given explicitly (see PipelineSettings.resolve).
     Returns (OutputStructure, the input datasets, the variant tensor).
     """
@@ -166,6 +170,8 @@ def build_dataset_op(
     gpu = requested_gpu()
     datasets = [_placed_input(spec, gpu) for spec in inputs]
     epochs = _epochs.resolve(settings, reader_name, last_batch_policy, bool(inputs))
+    if not share_epochs:
+        epochs = dataclasses.replace(epochs, key="")
     variant = make_variant(settings, outputs, fail_on_device_mismatch, inputs, datasets, epochs)
     return outputs, tuple(datasets), variant
 
@@ -297,6 +303,21 @@ class DALIDataset(_DaliDatasetBase):
                 gpu_prefetch_queue_depth=gpu_prefetch_queue_depth,
                 seed=seed,
             )
+        )
+
+
+def check_passed_on_kwargs(kwargs, reserved, caller, why):
+    """Checks the keyword arguments `caller` passes on to DALIDataset: a TypeError for those in
+    `reserved`, which it sets itself (`why` says how), and for those DALIDataset does not take."""
+    taken = sorted(set(kwargs) & set(reserved))
+    if taken:
+        raise TypeError("%s sets %s itself: %s" % (caller, ", ".join(taken), why))
+    accepted = set(inspect.signature(DALIDataset.__init__).parameters) - {"self"}
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise TypeError(
+            "%s got unexpected keyword arguments %s (it passes DALIDataset's arguments on: %s)"
+            % (caller, ", ".join(unknown), ", ".join(sorted(accepted - set(reserved))))
         )
 
 

@@ -37,7 +37,6 @@ devices.
 """
 
 import contextlib
-import inspect
 
 import tensorflow as tf
 from nvidia.dali import pipeline as _dali_pipeline
@@ -45,7 +44,7 @@ from tensorflow.python.eager import context
 
 from dali_tf import _epochs
 from dali_tf._pipeline import FROM_PIPELINE, PipelineSettings
-from dali_tf.dataset import DALIDataset, OutputStructure, dataset_options
+from dali_tf.dataset import DALIDataset, OutputStructure, check_passed_on_kwargs, dataset_options
 
 # What distributed_dataset decides itself, and so may not be passed on to DALIDataset.
 _RESERVED_KWARGS = ("pipeline", "device_id")
@@ -325,17 +324,10 @@ def _reader_names(unsharded_readers):
 
 
 def _check_kwargs(kwargs):
-    reserved = sorted(set(kwargs) & set(_RESERVED_KWARGS))
-    if reserved:
-        raise TypeError(
-            "distributed_dataset sets %s itself: device_id is the replica's GPU (None on a CPU "
-            "replica) and the pipeline comes from pipeline_fn" % ", ".join(reserved)
-        )
-    accepted = set(inspect.signature(DALIDataset.__init__).parameters) - {"self"}
-    unknown = sorted(set(kwargs) - accepted)
-    if unknown:
-        raise TypeError(
-            "distributed_dataset got unexpected keyword arguments %s (it passes DALIDataset's "
-            "arguments on: %s)"
-            % (", ".join(unknown), ", ".join(sorted(accepted - set(_RESERVED_KWARGS))))
-        )
+    check_passed_on_kwargs(
+        kwargs,
+        _RESERVED_KWARGS,
+        "distributed_dataset",
+        "device_id is the replica's GPU (None on a CPU replica) and the pipeline comes from "
+        "pipeline_fn",
+    )

@@ -109,7 +109,7 @@ absl::Status InputFeeder::PullElement(IteratorContext* ctx, int input, Tensor* e
   std::vector<Tensor> components;
   absl::Status pulled = iterators_[input]->GetNext(ctx, &components, end_of_data);
   pull.Finish();
-  TF_RETURN_IF_ERROR(pulled);
+  TF_RETURN_IF_ERROR(ExplainPullError(specs_[input], pulled));
   if (*end_of_data) return absl::OkStatus();
   if (components.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -1,9 +1,18 @@
 #include "cc/dataset/input_spec.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tensorflow/core/framework/attr_value.pb.h"
 
 namespace dali_tf {
+
+namespace {
+
+// What TensorFlow's py_func says when its callback is not registered in the running process
+// (tensorflow/python/ops/script_ops.py).
+constexpr char kMissingPythonCallback[] = "Could not find callback with key=";
+
+}  // namespace
 
 absl::Status ParseInputSpec(const std::string& serialized, int index, InputSpec* spec) {
   tensorflow::NameAttrList record;
@@ -45,6 +54,21 @@ std::string SerializeInputSpec(const InputSpec& spec) {
   std::string serialized;
   record.SerializeToString(&serialized);
   return serialized;
+}
+
+absl::Status ExplainPullError(const InputSpec& spec, const absl::Status& pulled) {
+  if (pulled.ok() || spec.python_source.empty() ||
+      !absl::StrContains(pulled.message(), kMissingPythonCallback)) {
+    return pulled;
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "Input '", spec.name, "' comes from the Python source ", spec.python_source,
+      " (fn.external_source(source=...)), which runs only in the Python process that made the "
+      "DALI dataset; this copy of the dataset was rebuilt from its graph in another process "
+      "(e.g. a tf.data service worker), which cannot call it. Read the data with a DALI reader "
+      "(fn.readers.*), or feed the input from a tf.data dataset in input_datasets. TensorFlow "
+      "said: ",
+      pulled.message()));
 }
 
 }  // namespace dali_tf

@@ -26,6 +26,11 @@ struct InputSpec {
 absl::Status ParseInputSpec(const std::string& serialized, int index, InputSpec* spec);
 std::string SerializeInputSpec(const InputSpec& spec);
 
+// `pulled`, the status of a pull from the input `spec`, explained where it is the Python source's
+// callback missing from this process: the dataset was rebuilt from its graph in another process
+// (a tf.data service worker), which has no callbacks of the process that made it.
+absl::Status ExplainPullError(const InputSpec& spec, const absl::Status& pulled);
+
 }  // namespace dali_tf
 
 #endif  // DALI_TF_CC_DATASET_INPUT_SPEC_H_

@@ -3,6 +3,7 @@ DALIDatasetWithInputs fed with large samples whose batches can be checked."""
 
 import gc
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -43,6 +44,26 @@ def memory_growth(step, warmup, steps):
         step()
     gc.collect()
     return rss_mb() - start
+
+
+def free_ports(count):
+    """`count` distinct TCP ports free on 127.0.0.1 right now."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def tail(path, chars=3000):
+    """The end of the text file `path` (a child process's log)."""
+    with open(path, errors="replace") as f:
+        return f.read()[-chars:]
 
 
 def child_env():

@@ -3,14 +3,13 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.common.fault_utils import child_env
+from tests.common.fault_utils import child_env, free_ports, tail
 from tests.distribute.pipelines import write_sample_files
 
 WORKERS = 2
@@ -20,25 +19,6 @@ FIT_STEPS = 3
 TIMEOUT_S = 150  # for both workers together: start-up, one epoch, the training steps
 WORKER_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "multi_worker_main.py")
 RESULT_PREFIX = "RESULT "
-
-
-def free_ports(count):
-    """`count` distinct TCP ports free on 127.0.0.1 right now."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def tail(path, chars=3000):
-    with open(path, errors="replace") as f:
-        return f.read()[-chars:]
 
 
 def run_workers(tmp_path, files_dir):
