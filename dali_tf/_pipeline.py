@@ -14,6 +14,8 @@ from typing import Optional
 from nvidia.dali import pipeline as _dali_pipeline
 from nvidia.dali import types as _dali_types
 
+from dali_tf import _dali_internals
+
 # DALI's device id of a pipeline that uses no GPU (device_id=None in Python).
 CPU_ONLY_DEVICE_ID = _dali_types.CPU_ONLY_DEVICE_ID
 
@@ -159,7 +161,7 @@ class PipelineSettings:
 
         serialized = serialize_pipeline(pipeline)
         # Known once the pipeline's graph is defined (serialize defines it).
-        graph_outputs = getattr(pipeline, "_num_outputs", None)
+        graph_outputs = _dali_internals.graph_num_outputs(pipeline)
         return cls(
             serialized=serialized,
             batch_size=int(batch_size),
