@@ -44,7 +44,8 @@ def packages():
     owners = importlib.metadata.packages_distributions()
     tf_names = sorted({_normalized(n) for n in owners.get("tensorflow", [])})
     tf_names = [n for n in tf_names if n in _TENSORFLOW_DISTS] or tf_names
-    dali_names = sorted({_normalized(n) for n in owners.get("nvidia", []) if _DALI_DIST.match(_normalized(n))})
+    nvidia = {_normalized(n) for n in owners.get("nvidia", [])}
+    dali_names = sorted(n for n in nvidia if _DALI_DIST.match(n))
     found = {}
     for key, names, module, example in (
         ("tensorflow", tf_names, "tensorflow", "tensorflow"),
@@ -73,7 +74,8 @@ def fingerprint(found=None):
     """The installed pair as one string: the repository rules list it in their environment, so
     that ./configure after a version change refreshes them even in a running Bazel server."""
     found = found or packages()
-    return ",".join("%s==%s" % (found[k]["name"], found[k]["version"]) for k in ("tensorflow", "dali"))
+    pair = (found["tensorflow"], found["dali"])
+    return ",".join("%s==%s" % (package["name"], package["version"]) for package in pair)
 
 
 def _cuda_version(include):
@@ -86,9 +88,8 @@ def _cuda_version(include):
 
 
 def _complete(include):
-    return all(
-        os.path.isfile(os.path.join(include, h)) for h in ("cuda_runtime_api.h", "crt/host_defines.h")
-    )
+    headers = ("cuda_runtime_api.h", "crt/host_defines.h")
+    return all(os.path.isfile(os.path.join(include, h)) for h in headers)
 
 
 def cuda_headers():

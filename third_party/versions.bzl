@@ -49,4 +49,5 @@ def unsupported(tf_version, dali_package, dali_version):
         return ""
     return ("dali_tf supports TensorFlow %s-%s with DALI %s-%s (%s): %s. " +
             "Set DALI_TF_ALLOW_UNSUPPORTED=1 to build anyway.") % (
-        TENSORFLOW_RANGE + DALI_RANGE + (", ".join(DALI_PACKAGES), "; ".join(reasons)))
+        TENSORFLOW_RANGE + DALI_RANGE + (", ".join(DALI_PACKAGES), "; ".join(reasons))
+    )
