@@ -86,7 +86,11 @@ def test_cuda_home_is_used_when_set(monkeypatch, tmp_path):
     (tmp_path / "include" / "cuda_runtime_api.h").write_text("#define CUDART_VERSION 13010\n")
     monkeypatch.setenv("CUDA_HOME", str(tmp_path))
     headers = python_env.cuda_headers()
-    assert headers == {"include": str(tmp_path / "include"), "source": "CUDA_HOME", "version": "13.1"}
+    assert headers == {
+        "include": str(tmp_path / "include"),
+        "source": "CUDA_HOME",
+        "version": "13.1",
+    }
 
 
 def test_an_incomplete_cuda_home_is_an_error_not_a_fallback(monkeypatch, tmp_path):
