@@ -4,10 +4,9 @@ import collections
 import collections.abc
 
 import tensorflow as tf
-from nvidia.dali import external_source as _dali_es
 from tensorflow.core.framework import attr_value_pb2
 
-from dali_tf import _dtypes, _sources
+from dali_tf import _dali_internals, _dtypes, _sources
 
 _INPUT_FIELDS = ["name", "dataset", "batched", "layout", "python_source"]
 
@@ -52,13 +51,6 @@ class Input:
 
     def __repr__(self):
         return "Input(%r, layout=%r, batch=%r)" % (self.dataset, self.layout, self.batch)
-
-
-def _external_sources(pipe):
-    """The pipeline's external source operator instances, in graph order."""
-    if not pipe._py_graph_built:
-        pipe._build_graph()
-    return [op for op in pipe._ops if _dali_es._is_external_source(op)]
 
 
 def _check_element_spec(name, dataset, batched, declared_dtype):
@@ -113,13 +105,13 @@ def resolve_inputs(pipe, input_datasets, batch_size):
                 "dali_tf.experimental.Input, got %s" % (name, type(value).__name__)
             )
 
-    sources = _external_sources(pipe)
+    sources = _dali_internals.external_sources(pipe)
     nodes = {}
     for op in sources:
-        if op._name in nodes:
-            raise ValueError("The pipeline has two fn.external_source nodes named '%s'" % op._name)
-        nodes[op._name] = op
-    named = sorted(n for n, op in nodes.items() if op._callback is None)
+        if op.name in nodes:
+            raise ValueError("The pipeline has two fn.external_source nodes named '%s'" % op.name)
+        nodes[op.name] = op
+    named = sorted(n for n, op in nodes.items() if op.group is None)
     for name in input_datasets:
         if name not in nodes:
             raise ValueError(
@@ -127,7 +119,7 @@ def resolve_inputs(pipe, input_datasets, batch_size):
                 "with that name (its named external sources: %s)"
                 % (name, ", ".join(named) or "none")
             )
-        if nodes[name]._callback is not None:
+        if nodes[name].group is not None:
             raise ValueError(
                 "Input '%s' is given twice: its fn.external_source has a source= and "
                 "input_datasets names it too" % name
@@ -136,32 +128,29 @@ def resolve_inputs(pipe, input_datasets, batch_size):
     resolved = []
     groups_done = set()
     for op in sources:
-        if op._callback is None:
+        if op.group is None:
             if not with_inputs:
                 raise ValueError(
                     "The DALI pipeline has an fn.external_source without source= ('%s') that "
                     "DALIDataset cannot feed: use dali_tf.experimental.DALIDatasetWithInputs "
-                    "with input_datasets={'%s': dataset}" % (op._name, op._name)
+                    "with input_datasets={'%s': dataset}" % (op.name, op.name)
                 )
-            if op._name not in input_datasets:
+            if op.name not in input_datasets:
                 raise ValueError(
                     "The pipeline's fn.external_source(name='%s') has no data: name it "
-                    "in input_datasets or give it a source=" % op._name
+                    "in input_datasets or give it a source=" % op.name
                 )
-            value = input_datasets[op._name]
+            value = input_datasets[op.name]
             spec = value if isinstance(value, Input) else Input(value, batch=False)
-            batched = op._batch if spec.batch is None else spec.batch
-            batched = True if batched is None else bool(batched)  # DALI's default is batch mode
-            _check_element_spec(op._name, spec.dataset, batched, op._op._dtype)
-            resolved.append(ResolvedInput(op._name, spec.dataset, batched, spec.layout or "", ""))
-        elif id(op._group) not in groups_done:
-            groups_done.add(id(op._group))
-            group = op._group
+            batched = op.batch if spec.batch is None else spec.batch
+            _check_element_spec(op.name, spec.dataset, batched, op.dtype)
+            resolved.append(ResolvedInput(op.name, spec.dataset, batched, spec.layout or "", ""))
+        elif id(op.group) not in groups_done:
+            groups_done.add(id(op.group))
+            group = op.group
             datasets = _sources.source_datasets(group, batch_size)
-            for instance, dataset in zip(group.instances, datasets):
+            for name, dataset in zip(group.output_names, datasets):
                 resolved.append(
-                    ResolvedInput(
-                        instance._name, dataset, bool(group.batch), "", _sources.describe(group)
-                    )
+                    ResolvedInput(name, dataset, bool(group.batch), "", _sources.describe(group))
                 )
     return resolved

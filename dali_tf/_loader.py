@@ -9,6 +9,7 @@ import atexit
 import ctypes
 import functools
 import os
+import sys
 
 LIBRARY_NAME = "libdali_tf.so"
 
@@ -48,28 +49,38 @@ def _c_exports(path):
     return ctypes.CDLL(path)
 
 
+def _rebuild_advice():
+    """How to rebuild the library for the interpreter running now."""
+    return (
+        "Rebuild it for this interpreter: `PYTHON_BIN_PATH=%s ./configure && bazel build "
+        "//dali_tf:plugin` (or plain `./configure && bazel build //dali_tf:plugin` for the "
+        "repository's .venv)" % sys.executable
+    )
+
+
 def _check_built_versions(path, tf_version, dali_version):
+    """Refuses a library built against another TensorFlow or DALI than those imported, naming
+    both pairs: its ops and kernels are compiled against one TensorFlow's headers and one DALI's
+    C API, and another one's ABI would crash or misbehave instead of failing cleanly."""
     try:
         lib = _c_exports(path)
     except OSError as e:
         raise ImportError(
             "dali_tf: cannot load %s (%s). It was probably built against another TensorFlow or "
-            "DALI than TensorFlow %s / DALI %s imported here: rebuild it with "
-            "`./configure && bazel build //dali_tf:plugin`." % (path, e, tf_version, dali_version)
+            "DALI than TensorFlow %s / DALI %s imported here. %s."
+            % (path, e, tf_version, dali_version, _rebuild_advice())
         ) from e
-    for symbol, imported, what in (
-        ("dali_tf_built_with_tf_version", tf_version, "TensorFlow"),
-        ("dali_tf_built_with_dali_version", dali_version, "DALI"),
-    ):
+    built = []
+    for symbol in ("dali_tf_built_with_tf_version", "dali_tf_built_with_dali_version"):
         getter = getattr(lib, symbol)
         getter.restype = ctypes.c_char_p
-        built = getter().decode()
-        if built != imported:
-            raise ImportError(
-                "dali_tf: %s was built against %s %s, but %s %s is imported. Rebuild it in this "
-                "environment: `./configure && bazel build //dali_tf:plugin`."
-                % (path, what, built, what, imported)
-            )
+        built.append(getter().decode())
+    if built != [tf_version, dali_version]:
+        raise ImportError(
+            "dali_tf: %s was built against TensorFlow %s and DALI %s, but TensorFlow %s and DALI "
+            "%s are imported. %s."
+            % (path, built[0], built[1], tf_version, dali_version, _rebuild_advice())
+        )
 
 
 @functools.lru_cache(maxsize=None)
@@ -86,10 +97,7 @@ def ops():
         module = tf.load_op_library(path)
     except Exception as e:
         _check_built_versions(path, tf.__version__, dali_version)  # the clearer reason, if any
-        raise ImportError(
-            "dali_tf: cannot load %s (%s). Rebuild it in this environment: "
-            "`./configure && bazel build //dali_tf:plugin`." % (path, e)
-        ) from e
+        raise ImportError("dali_tf: cannot load %s (%s). %s." % (path, e, _rebuild_advice())) from e
     _check_built_versions(path, tf.__version__, dali_version)
     atexit.register(_stop_input_pulls, path)
     return module

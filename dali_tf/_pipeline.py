@@ -14,7 +14,7 @@ from typing import Optional
 from nvidia.dali import pipeline as _dali_pipeline
 from nvidia.dali import types as _dali_types
 
-from dali_tf import _loader
+from dali_tf import _dali_internals, _loader
 
 # DALI's device id of a pipeline that uses no GPU (``types.CPU_ONLY_DEVICE_ID``).
 CPU_ONLY_DEVICE_ID = _dali_types.CPU_ONLY_DEVICE_ID
@@ -88,7 +88,7 @@ def pipeline_device(pipe):
     """The pipeline's own device_id: None when unset (DALI 2.4's default), CPU_ONLY_DEVICE_ID when
     it was defined CPU-only, or a CUDA ordinal. (DALI's ``device_id`` property says None for
     both of the first two.)"""
-    return pipe._device_id  # pylint: disable=protected-access
+    return _dali_internals.pipeline_device_id(pipe)
 
 
 def require_cpu_only(pipe):
@@ -190,7 +190,7 @@ class PipelineSettings:
 
         serialized = serialize_pipeline(pipeline)
         # Known once the pipeline's graph is defined (serialize defines it).
-        graph_outputs = getattr(pipeline, "_num_outputs", None)
+        graph_outputs = _dali_internals.graph_num_outputs(pipeline)
         return cls(
             serialized_pipeline=serialized,
             batch_size=int(batch_size),

@@ -12,14 +12,13 @@ import itertools
 import numpy as np
 import tensorflow as tf
 from nvidia.dali import types as dali_types
-from nvidia.dali._utils import external_source_impl as _es_impl
 
-_SourceKind = _es_impl.SourceKind
+from dali_tf._dali_internals import SourceKind as _SourceKind
 
 
 def describe(group):
     """How a source is named in error messages: ``source=<name>``."""
-    source = group.source_desc.source
+    source = group.source
     name = getattr(source, "__name__", None)
     return "source=%s" % (name or type(source).__name__)
 
@@ -32,7 +31,7 @@ def _cycle_mode(cycle):
 
 def _item_stream(group, batch_size):
     """A fresh iterator over the source's items (a sample, a batch, or a tuple of those)."""
-    desc = group.source_desc
+    desc = group
     if desc.kind == _SourceKind.CALLABLE:
         return _callable_items(desc, group.batch, batch_size)
     make = desc.source if desc.kind == _SourceKind.GENERATOR_FUNC else (lambda: iter(desc.source))
@@ -135,7 +134,7 @@ class _SharedSource:
     def __init__(self, group, batch_size):
         self._group = group
         self._batch_size = batch_size
-        self._num_outputs = len(group.instances) if group.is_multioutput else 1
+        self._num_outputs = len(group.output_names) if group.is_multioutput else 1
         self._what = describe(group)
         self._stream = None
         self._pending = None
@@ -194,7 +193,7 @@ class _SharedSource:
 
 def source_datasets(group, batch_size):
     """One CPU generator dataset per output of a ``source=`` external source group, in the order
-    of ``group.instances``."""
+    of ``group.output_names``."""
     shared = _SharedSource(group, batch_size)
     first = shared.peek()
     datasets = []

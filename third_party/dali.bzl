@@ -1,23 +1,23 @@
-"""@local_config_dali: DALI's public C API headers and libdali.so from the installed wheel."""
+"""@local_config_dali: DALI's public C API headers and libdali.so from the installed wheel
+(nvidia-dali-cuda120 or -cuda130: the same C API 2, dali/dali.h, in every DALI of the range)."""
 
-load(":python_env.bzl", "PYTHON_ENV_VARS", "run_python", "site_package_dir")
-
-_DALI_VERSION = """
-import importlib.metadata as m
-names = [d.metadata["Name"] for d in m.distributions() if (d.metadata["Name"] or "").startswith("nvidia-dali")]
-print(m.version(names[0]) if names else "unknown")
-"""
+load(":python_env.bzl", "PYTHON_ENV_VARS", "python_packages")
 
 def _local_dali_impl(repository_ctx):
-    # find_spec only: importing nvidia.dali here would load its native libraries for nothing.
-    dali_dir = site_package_dir(repository_ctx, "nvidia.dali", "DALI (nvidia-dali-cuda120)")
-    version = run_python(repository_ctx, _DALI_VERSION, "DALI's version")
+    # Read without importing nvidia.dali, which would load its native libraries for nothing.
+    dali = python_packages(repository_ctx)["dali"]
+    dali_dir = dali["dir"]
+    version = dali["version"]
     if not repository_ctx.path(dali_dir + "/include/dali/dali.h").exists:
         fail("%s has no include/dali/dali.h: DALI >= 2.0 with C API 2 is required." % dali_dir)
     repository_ctx.symlink(dali_dir + "/include", "include")
     repository_ctx.symlink(dali_dir + "/libdali.so", "libdali.so")
     repository_ctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % repository_ctx.name)
-    repository_ctx.file("defs.bzl", "DALI_VERSION = %r\nDALI_DIR = %r\n" % (version, dali_dir))
+    repository_ctx.file("defs.bzl", "DALI_VERSION = %r\nDALI_PACKAGE = %r\nDALI_DIR = %r\n" % (
+        version,
+        dali["name"],
+        dali_dir,
+    ))
     repository_ctx.file("BUILD", """
 package(default_visibility = ["//visibility:public"])
 

@@ -1,7 +1,7 @@
 """@local_config_tf: TensorFlow's headers and libtensorflow_framework from the configured Python,
 with compile and link flags read from tf.sysconfig (nothing hard-coded)."""
 
-load(":python_env.bzl", "PYTHON_ENV_VARS", "run_python")
+load(":python_env.bzl", "PYTHON_ENV_VARS", "python_packages", "run_python")
 
 _SYSCONFIG = """
 import json, tensorflow as tf
@@ -31,6 +31,7 @@ def _parse_link_flags(flags):
     return libname, others
 
 def _local_tf_impl(repository_ctx):
+    python_packages(repository_ctx)  # refuses a TensorFlow / DALI pair outside the range
     info = json.decode(run_python(repository_ctx, _SYSCONFIG, "TensorFlow's sysconfig"))
 
     # Defines and the language standard come from sysconfig; include paths become a cc_library.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cc/common/gpu_device.h"
 #include "cc/dataset/checkpoint_identity.h"
 #include "cc/dataset/checkpoint_state.h"
 #include "cc/dataset/output_placement.h"
@@ -42,7 +43,7 @@ DaliDatasetIterator::DaliDatasetIterator(const Params& params)
 absl::Status DaliDatasetIterator::Initialize(IteratorContext* ctx) {
   // GPU tensors can only be handed to an iterator on the same GPU: a dataset applied after a
   // GPU-placed DALIDataset runs on the CPU and would get device memory it cannot read.
-  if (dataset()->placement().on_gpu && ctx->accelerator_device_info() == nullptr) {
+  if (dataset()->placement().on_gpu && IteratorCudaOrdinal(ctx) < 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "A DALIDataset placed on ", dataset()->placement().device_name,
         " must be the last dataset of the input pipeline (its iterator must run on that GPU). "

@@ -17,7 +17,7 @@ import functools
 import tensorflow as tf
 from nvidia.dali import pipeline as _dali_pipeline
 
-from dali_tf import _epochs, _inputs
+from dali_tf import _dali_internals, _epochs
 from dali_tf._pipeline import CPU_ONLY_DEVICE_ID
 from dali_tf.dataset import (
     _DaliDatasetBase,
@@ -169,34 +169,24 @@ def _part_pipeline(pipeline_fn, part, num_parts):
             "operators or .gpu() outputs); the trainer copies the batches to its GPU"
             % (what, pipe.device_id)
         )
-    sources = _inputs._external_sources(pipe)  # pylint: disable=protected-access (builds the graph)
-    on_gpu = [
-        "%s on %s" % (op._op.schema_name.replace("__", "."), op._op.device)
-        for op in pipe._ops  # pylint: disable=protected-access
-        if op._op.device != "cpu"
-    ]
-    on_gpu += [
-        "output %d on the GPU" % i
-        for i, out in enumerate(pipe._graph_out)  # pylint: disable=protected-access
-        if out.device != "cpu"
-    ]
+    on_gpu = _dali_internals.gpu_uses(pipe)
     if on_gpu:
         raise ValueError(
             "%s returned a pipeline that uses the GPU (%s): tf.data service workers send host "
             "tensors, so dali_tf.service runs CPU-only pipelines; the trainer copies the batches "
             "to its GPU" % (what, ", ".join(on_gpu))
         )
-    for op in sources:
-        if op._callback is not None:  # pylint: disable=protected-access
+    for source in _dali_internals.external_sources(pipe):
+        if source.group is not None:
             raise ValueError(
                 "%s returned a pipeline with fn.external_source(source=...) ('%s'): the workers "
                 "receive the dataset as a serialized graph, which cannot carry a Python callback "
                 "of this process. Read the data with a DALI reader (fn.readers.*) instead"
-                % (what, op._name)  # pylint: disable=protected-access
+                % (what, source.name)
             )
         raise ValueError(
             "%s returned a pipeline with an fn.external_source ('%s'), which nothing feeds on a "
             "tf.data service worker: read the data with a DALI reader (fn.readers.*)"
-            % (what, op._name)  # pylint: disable=protected-access
+            % (what, source.name)
         )
     return pipe

@@ -50,9 +50,10 @@ TEST(DtypeMappingTest, EveryPairMapsBothWaysAndRoundTrips) {
 }
 
 TEST(DtypeMappingTest, DaliTypesWithoutATfTypeAreRefused) {
+  // DALI_INT64_VEC is left out: DALI 2.0-2.2 do not declare it (1234 stands for unknown types).
   for (daliDataType_t dali :
        {DALI_NO_TYPE, DALI_STRING, DALI_BOOL_VEC, DALI_INT_VEC, DALI_TF_FEATURE, DALI_PYTHON_OBJECT,
-        DALI_INT64_VEC, static_cast<daliDataType_t>(1234)}) {
+        static_cast<daliDataType_t>(1234)}) {
     SCOPED_TRACE(static_cast<int>(dali));
     DataType tf = tensorflow::DT_VARIANT;
     EXPECT_FALSE(DaliToTfType(dali, &tf));

@@ -31,6 +31,21 @@ def test_version_mismatch_is_refused_with_a_clear_message():
         _loader._check_built_versions(_loader.library_path(), "0.0.0", "2.4.0")
 
 
+def test_dali_mismatch_names_both_pairs_and_this_interpreter():
+    import sys
+
+    import nvidia.dali
+    import tensorflow as tf
+
+    with pytest.raises(ImportError) as raised:
+        _loader._check_built_versions(_loader.library_path(), tf.__version__, "0.0.0")
+    message = str(raised.value)
+    built = "built against TensorFlow %s and DALI %s" % (tf.__version__, nvidia.dali.__version__)
+    assert built in message
+    assert "but TensorFlow %s and DALI 0.0.0 are imported" % tf.__version__ in message
+    assert "PYTHON_BIN_PATH=%s ./configure" % sys.executable in message
+
+
 def test_missing_library_names_where_it_looked(monkeypatch):
     monkeypatch.setenv("DALI_TF_LIBRARY", "/nonexistent/libdali_tf.so")
     with pytest.raises(
