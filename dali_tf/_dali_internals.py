@@ -95,8 +95,9 @@ def pipeline_device_id(pipe):
 
 
 def gpu_uses(pipe):
-    """What in the pipeline's graph runs on or yields to a GPU, as readable lines ("Resize on gpu",
-    "decoders.Image on mixed", "output 1 on the GPU"); empty for a CPU-only graph. Defines the graph if it is not yet."""
+    """What in the pipeline's graph runs on or yields to a GPU, as readable lines ("Resize on
+    gpu", "decoders.Image on mixed", "output 1 on the GPU"); empty for a CPU-only graph.
+    Defines the graph if it is not yet."""
     if not pipe._py_graph_built:
         pipe._build_graph()
     uses = [
