@@ -37,22 +37,36 @@ devices.
 """
 
 import contextlib
+from typing import Callable, Optional, Sequence
 
 import tensorflow as tf
 from nvidia.dali import pipeline as _dali_pipeline
 from tensorflow.python.eager import context
 
 from dali_tf import _epochs
+from dali_tf._dataset_op import OutputStructure, check_passed_on_kwargs
 from dali_tf._pipeline import FROM_PIPELINE, PipelineSettings
-from dali_tf.dataset import DALIDataset, OutputStructure, check_passed_on_kwargs, dataset_options
+from dali_tf.dataset import DALIDataset, dataset_options
 
 # What distributed_dataset decides itself, and so may not be passed on to DALIDataset.
 _RESERVED_KWARGS = ("pipeline", "device_id")
 
 
+__all__ = ["distributed_dataset", "worker_barrier"]
+
+# pipeline_fn(shard_id, num_shards, device_id) -> the DALI pipeline of one input pipeline.
+PipelineFn = Callable[[int, int, Optional[int]], _dali_pipeline.Pipeline]
+
+
 def distributed_dataset(
-    strategy, pipeline_fn, output_dtypes, output_shapes=None, *, unsharded_readers=(), **kwargs
-):
+    strategy: tf.distribute.Strategy,
+    pipeline_fn: PipelineFn,
+    output_dtypes,
+    output_shapes=None,
+    *,
+    unsharded_readers: Sequence[str] = (),
+    **kwargs,
+) -> tf.distribute.DistributedDataset:
     """A ``tf.distribute.DistributedDataset`` of DALI batches: one DALIDataset per input pipeline.
 
     Args:
@@ -172,7 +186,7 @@ def distributed_dataset(
             extended._input_workers_devices = saved  # pylint: disable=protected-access
 
 
-def worker_barrier(name="dali_tf_exit", timeout_s=300.0):
+def worker_barrier(name: str = "dali_tf_exit", timeout_s: float = 300.0) -> None:
     """Blocks until every worker of the cluster has called ``worker_barrier(name)``.
 
     Call it once, after the last step, before a ``MultiWorkerMirroredStrategy`` worker exits.

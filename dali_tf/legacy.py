@@ -9,30 +9,35 @@ values, dense_shape) in place of one, so its ``dtypes``/``shapes`` attrs have on
 produced tensor; ``dali`` expands them and reassembles the SparseTensor.
 """
 
+from typing import List, Mapping, Optional, Sequence, Union
+
 import tensorflow as tf
+from nvidia.dali.pipeline import Pipeline
 
 from dali_tf import _dtypes, _loader, _pipeline
 
+__all__ = ["DALIIterator", "DALIIteratorWrapper", "DALIRawIterator", "dali"]
+
 
 def dali(
-    pipeline=None,
-    serialized_pipeline=None,
-    sparse=None,
-    shapes=None,
-    dtypes=None,
-    batch_size=-1,
-    prefetch_queue_depth=None,
-    exec_dynamic=None,
+    pipeline: Optional[Pipeline] = None,
+    serialized_pipeline: Optional[bytes] = None,
+    sparse: Optional[Sequence[bool]] = None,
+    shapes: Optional[Sequence[Union[tf.TensorShape, Sequence[Optional[int]], None]]] = None,
+    dtypes: Optional[Sequence[tf.DType]] = None,
+    batch_size: int = -1,
+    prefetch_queue_depth: Union[int, Mapping[str, int], None] = None,
+    exec_dynamic: Optional[bool] = None,
     *,
-    num_threads=-1,
-    device_id=-1,
-    exec_separated=None,
-    gpu_prefetch_queue_depth=None,
-    cpu_prefetch_queue_depth=None,
-    enable_memory_stats=None,
-    seed=None,
-    name=None,
-):
+    num_threads: int = -1,
+    device_id: Optional[int] = -1,
+    exec_separated: Optional[bool] = None,
+    gpu_prefetch_queue_depth: Optional[int] = None,
+    cpu_prefetch_queue_depth: Optional[int] = None,
+    enable_memory_stats: Optional[bool] = None,
+    seed: Optional[int] = None,
+    name: Optional[str] = None,
+) -> List[Union[tf.Tensor, tf.SparseTensor]]:
     """Runs a DALI pipeline as a TensorFlow op; returns one tensor per pipeline output.
 
     The arguments come in the order of NVIDIA's plugin (``DALIIterator()(pipe, ...)``).

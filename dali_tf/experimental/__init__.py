@@ -5,8 +5,13 @@ fed from other ``tf.data`` datasets (``input_datasets``) as well as from their o
 callbacks, which are translated into CPU generator datasets.
 """
 
+from typing import Mapping, Optional, Sequence, Union
+
+import tensorflow as tf
+from nvidia.dali.pipeline import Pipeline
+
 from dali_tf._inputs import Input
-from dali_tf.dataset import DALIDataset, build_dataset_op
+from dali_tf.dataset import DALIDataset, Shape
 
 __all__ = ["DALIDatasetWithInputs", "Input"]
 
@@ -29,29 +34,18 @@ class DALIDatasetWithInputs(DALIDataset):
     ``last_batch_policy`` is PARTIAL (``"partial"``): the incomplete batch then comes too.
     """
 
-    def __init__(  # pylint: disable=super-init-not-called
+    def __init__(
         self,
-        pipeline,
-        output_dtypes=None,
-        output_shapes=None,
-        fail_on_device_mismatch=True,
+        pipeline: Pipeline,
+        output_dtypes: Union[tf.DType, Sequence[tf.DType], None] = None,
+        output_shapes: Union[Shape, Sequence[Shape]] = None,
+        fail_on_device_mismatch: bool = True,
         *,
-        input_datasets=None,
+        input_datasets: Optional[Mapping[str, Union[tf.data.Dataset, Input]]] = None,
         **options,
     ):
         """``options``: DALIDataset's keyword arguments (batch_size, num_threads, device_id,
-        exec_separated, exec_dynamic, the queue depths, reader_name, last_batch_policy, the
-        deprecated dtypes/shapes)."""
-        dtypes, shapes = options.pop("dtypes", None), options.pop("shapes", None)
-        self._init_from_op(
-            *build_dataset_op(
-                pipeline,
-                {} if input_datasets is None else input_datasets,
-                output_dtypes,
-                output_shapes,
-                fail_on_device_mismatch,
-                dtypes,
-                shapes,
-                **options,
-            )
-        )
+        exec_separated, exec_dynamic, the queue depths, reader_name, last_batch_policy, seed,
+        output_ragged, the deprecated dtypes/shapes)."""
+        self._given_input_datasets = {} if input_datasets is None else input_datasets
+        super().__init__(pipeline, output_dtypes, output_shapes, fail_on_device_mismatch, **options)

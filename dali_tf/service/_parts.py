@@ -13,34 +13,36 @@ pipeline: a worker that gets the same part again in a later epoch does not go on
 """
 
 import functools
+from typing import Optional
 
 import tensorflow as tf
 from nvidia.dali import pipeline as _dali_pipeline
 
 from dali_tf import _dali_internals, _epochs
-from dali_tf._pipeline import CPU_ONLY_DEVICE_ID
-from dali_tf.dataset import (
-    _DaliDatasetBase,
+from dali_tf._dataset_op import (
+    DaliDatasetBase,
     build_dataset_op,
     check_passed_on_kwargs,
-    dataset_options,
     requested_gpu,
 )
+from dali_tf._pipeline import CPU_ONLY_DEVICE_ID
+from dali_tf.dataset import dataset_options
+from dali_tf.distribute import PipelineFn
 
 # What the parts decide themselves, and so may not be passed on to DALIDataset.
 _RESERVED_KWARGS = ("pipeline", "device_id", "fail_on_device_mismatch")
 
 
 def parts_dataset(
-    pipeline_fn,
-    num_parts,
+    pipeline_fn: PipelineFn,
+    num_parts: int,
     output_dtypes,
     output_shapes=None,
     *,
-    reader_name=None,
+    reader_name: Optional[str] = None,
     last_batch_policy="partial",
     **kwargs,
-):
+) -> tf.data.Dataset:
     """The DALI batches of a data set split into `num_parts` parts, as a dataset to distribute.
 
     ``tf.data.Dataset.range(num_parts).flat_map(<the DALIDataset of part i>)``, with
@@ -105,8 +107,15 @@ def parts_dataset(
 
 
 def distributed_dataset(
-    service, pipeline_fn, num_parts, output_dtypes, output_shapes=None, *, job_name=None, **kwargs
-):
+    service: str,
+    pipeline_fn: PipelineFn,
+    num_parts: int,
+    output_dtypes,
+    output_shapes=None,
+    *,
+    job_name: Optional[str] = None,
+    **kwargs,
+) -> tf.data.Dataset:
     """`parts_dataset` distributed by the tf.data service at `service` (``"grpc://host:port"``
     of the dispatcher), ``processing_mode="distributed_epoch"``: each part read by one worker,
     every part once per epoch (each iterator is one epoch: a Keras epoch, a ``for`` loop).
@@ -120,7 +129,7 @@ def distributed_dataset(
     )
 
 
-class _PartDataset(_DaliDatasetBase):
+class _PartDataset(DaliDatasetBase):
     """The DALIDataset of one part: one epoch of its reader's shard, from a fresh pipeline in
     every copy of the graph (a worker may get the same part again in another epoch)."""
 

@@ -7,6 +7,8 @@ graph registered in its process; the dispatcher rebuilds it too, to split it
 ``Op type not registered 'DALIDataset' in binary running on <host>``.
 """
 
+from typing import Optional
+
 import tensorflow as tf
 
 from dali_tf import _loader
@@ -14,7 +16,9 @@ from dali_tf import _loader
 _GRPC = "grpc://"
 
 
-def dispatch_server(port=0, *, start=True, **config):
+def dispatch_server(
+    port: int = 0, *, start: bool = True, **config
+) -> tf.data.experimental.service.DispatchServer:
     """A ``tf.data.experimental.service.DispatchServer`` in this process, with the plugin loaded.
 
     `config` are the other fields of ``tf.data.experimental.service.DispatcherConfig``
@@ -27,7 +31,14 @@ def dispatch_server(port=0, *, start=True, **config):
     )
 
 
-def worker_server(dispatcher_address, port=0, *, worker_address=None, start=True, **config):
+def worker_server(
+    dispatcher_address: str,
+    port: int = 0,
+    *,
+    worker_address: Optional[str] = None,
+    start: bool = True,
+    **config,
+) -> tf.data.experimental.service.WorkerServer:
     """A ``tf.data.experimental.service.WorkerServer`` in this process, with the plugin loaded.
 
     `dispatcher_address` is ``host:port`` (or the dispatcher's ``grpc://host:port`` target).

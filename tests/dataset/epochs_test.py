@@ -18,8 +18,8 @@ from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
 import dali_tf
 from dali_tf import _epochs
+from dali_tf._dataset_op import OutputStructure, make_variant
 from dali_tf._pipeline import PipelineSettings
-from dali_tf.dataset import OutputStructure, make_variant
 from tests.common import reference_iterator as reference
 from tests.common.inputs_test_utils import pipeline_run_until_end
 

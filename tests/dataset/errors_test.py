@@ -8,9 +8,9 @@ import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
+from dali_tf._dataset_op import DaliDatasetBase, OutputStructure, make_variant
 from dali_tf._inputs import ResolvedInput
 from dali_tf._pipeline import PipelineSettings
-from dali_tf.dataset import OutputStructure, _DaliDatasetBase, make_variant
 from tests.common import dataset_pipelines as pipes
 from tests.common.test_utils import jpeg_dir_fixture, make_jpeg_dir
 
@@ -29,7 +29,7 @@ def dataset_from_settings(settings, dtypes=(tf.float32,), inputs=()):
     """Goes past the Python checks to reach the op's own."""
     outputs = OutputStructure.resolve(tuple(dtypes), None)
     datasets = [i.dataset for i in inputs]
-    dataset = _DaliDatasetBase.__new__(_DaliDatasetBase)
+    dataset = DaliDatasetBase.__new__(DaliDatasetBase)
     dataset._init_from_op(
         outputs, tuple(datasets), make_variant(settings, outputs, True, inputs, datasets)
     )

@@ -9,8 +9,7 @@ import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
-from dali_tf._pipeline import DEVICE_OF_PLACEMENT
-from dali_tf.dataset import PipelineSettings
+from dali_tf._pipeline import DEVICE_OF_PLACEMENT, PipelineSettings
 
 
 def make_pipe(**kwargs):

@@ -38,6 +38,21 @@ def test_key_not_a_str():
         with_inputs(one_input(), {0: samples_dataset(4)}, tf.int32)
 
 
+def test_options_are_dalidatasets_keywords():
+    # DALIDatasetWithInputs initialises through DALIDataset, whose signature checks its keywords;
+    # the settings it passes on still take effect.
+    pipe = one_input()
+    inputs = {"x": samples_dataset(4)}
+    with pytest.raises(TypeError, match="unexpected keyword argument 'num_thread'"):
+        dali_tf.experimental.DALIDatasetWithInputs(
+            pipe, tf.int32, input_datasets=inputs, num_thread=2
+        )
+    with pytest.raises(ValueError, match="batch dimension of 2 but the batch size is 3"):
+        dali_tf.experimental.DALIDatasetWithInputs(
+            pipe, tf.int32, (2,), input_datasets=inputs, batch_size=3
+        )
+
+
 def test_input_class_rejects_non_datasets():
     with pytest.raises(TypeError, match=r"Input\(dataset=...\) must be a tf.data.Dataset"):
         dali_tf.experimental.Input(np.zeros(3))
@@ -137,8 +152,8 @@ class _PlacedDataset:
 
 
 def test_an_input_on_a_gpu_is_refused_by_a_cpu_placed_dataset():
+    from dali_tf._dataset_op import _placed_input
     from dali_tf._inputs import ResolvedInput
-    from dali_tf.dataset import _placed_input
 
     gpu_input = ResolvedInput(
         "x", _PlacedDataset("/job:localhost/replica:0/task:0/device:GPU:0"), False, "", ""
@@ -161,7 +176,7 @@ def test_an_input_on_a_gpu_is_refused_by_a_cpu_placed_dataset():
 
 
 def test_a_real_host_dataset_is_seen_on_the_host():
-    from dali_tf.dataset import _dataset_device
+    from dali_tf._dataset_op import _dataset_device
 
     assert _dataset_device(tf.data.Dataset.range(3)) is None
     with tf.Graph().as_default():
