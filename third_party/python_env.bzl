@@ -54,8 +54,3 @@ def python_packages(repository_ctx):
             ))
         print("dali_tf: building anyway (DALI_TF_ALLOW_UNSUPPORTED): " + reason)
     return found
-
-def symlink_children(repository_ctx, src_dir, dest_prefix):
-    """Links every entry of src_dir into the repository under dest_prefix."""
-    for child in repository_ctx.path(src_dir).readdir():
-        repository_ctx.symlink(child, dest_prefix + "/" + child.basename)
