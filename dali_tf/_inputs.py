@@ -6,7 +6,7 @@ import collections.abc
 import tensorflow as tf
 from tensorflow.core.framework import attr_value_pb2
 
-from dali_tf import _dali_internals, _dtypes, _sources
+from dali_tf import _dali_internals, _dtypes, _loader, _sources
 
 _INPUT_FIELDS = ["name", "dataset", "batched", "layout", "python_source"]
 
@@ -106,40 +106,31 @@ def resolve_inputs(pipe, input_datasets, batch_size):
             )
 
     sources = _dali_internals.external_sources(pipe)
-    nodes = {}
-    for op in sources:
-        if op.name in nodes:
-            raise ValueError("The pipeline has two fn.external_source nodes named '%s'" % op.name)
-        nodes[op.name] = op
-    named = sorted(n for n, op in nodes.items() if op.group is None)
+    nodes = {op.name: op for op in sources}
     for name in input_datasets:
-        if name not in nodes:
-            raise ValueError(
-                "input_datasets names '%s', but the pipeline has no fn.external_source "
-                "with that name (its named external sources: %s)"
-                % (name, ", ".join(named) or "none")
-            )
-        if nodes[name].group is not None:
+        if name in nodes and nodes[name].group is not None:
             raise ValueError(
                 "Input '%s' is given twice: its fn.external_source has a source= and "
                 "input_datasets names it too" % name
             )
-
-    resolved = []
-    groups_done = set()
-    for op in sources:
-        if op.group is None:
-            if not with_inputs:
+    if not with_inputs:
+        for op in sources:
+            if op.group is None:
                 raise ValueError(
                     "The DALI pipeline has an fn.external_source without source= ('%s') that "
                     "DALIDataset cannot feed: use dali_tf.experimental.DALIDatasetWithInputs "
                     "with input_datasets={'%s': dataset}" % (op.name, op.name)
                 )
-            if op.name not in input_datasets:
-                raise ValueError(
-                    "The pipeline's fn.external_source(name='%s') has no data: name it "
-                    "in input_datasets or give it a source=" % op.name
-                )
+    # Which names pair is the op's rule; applied here so that a mistake shows at construction.
+    fed = list(input_datasets) + [op.name for op in sources if op.group is not None]
+    mismatch = _loader.check_input_names([op.name for op in sources], fed)
+    if mismatch:
+        raise ValueError(mismatch)
+
+    resolved = []
+    groups_done = set()
+    for op in sources:
+        if op.group is None:
             value = input_datasets[op.name]
             spec = value if isinstance(value, Input) else Input(value, batch=False)
             batched = op.batch if spec.batch is None else spec.batch

@@ -72,17 +72,18 @@ absl::Status InputFeeder::MakeIterators(
   return absl::OkStatus();
 }
 
-absl::Status InputFeeder::CheckAgainst(const DaliPipeline& pipe) const {
-  std::set<std::string> pipeline_inputs, fed;
-  for (const auto& input : pipe.inputs()) pipeline_inputs.insert(input.name);
-  for (const auto& spec : specs_) {
-    if (!fed.insert(spec.name).second) {
+absl::Status CheckInputNames(const std::vector<std::string>& external_sources,
+                             const std::vector<std::string>& inputs) {
+  const std::set<std::string> pipeline_inputs(external_sources.begin(), external_sources.end());
+  std::set<std::string> fed;
+  for (const auto& name : inputs) {
+    if (!fed.insert(name).second) {
       return absl::InvalidArgumentError(
-          absl::StrCat("Input '", spec.name, "' is given more than once in input_datasets"));
+          absl::StrCat("Input '", name, "' is given more than once in input_datasets"));
     }
-    if (!pipeline_inputs.count(spec.name)) {
+    if (!pipeline_inputs.count(name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "input_datasets names '", spec.name,
+          "input_datasets names '", name,
           "', but the pipeline has no fn.external_source "
           "with that name (its external sources: ",
           pipeline_inputs.empty() ? "none" : absl::StrJoin(pipeline_inputs, ", "), ")"));
@@ -96,6 +97,13 @@ absl::Status InputFeeder::CheckAgainst(const DaliPipeline& pipe) const {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status InputFeeder::CheckAgainst(const DaliPipeline& pipe) const {
+  std::vector<std::string> external_sources, inputs;
+  for (const auto& input : pipe.inputs()) external_sources.push_back(input.name);
+  for (const auto& spec : specs_) inputs.push_back(spec.name);
+  return CheckInputNames(external_sources, inputs);
 }
 
 absl::Status InputFeeder::PullElement(IteratorContext* ctx, int input, Tensor* element,

@@ -29,6 +29,14 @@ namespace dali_tf {
 // into a CPU source; DALI copies everything else (see the definition for why each case is safe).
 daliFeedInputFlags_t InputFeedFlags(bool data_on_gpu, daliStorageDevice_t source_device);
 
+// The one rule pairing a dataset's inputs with its pipeline's external sources: each input names
+// an external source, none is named twice, and every external source has an input (an entry of
+// input_datasets or a translated source=). The kernel applies it when it builds the pipeline;
+// Python applies the same function at construction, through cc/plugin/c_exports.cc, so that a
+// mistake is reported before the first batch, with this one message.
+absl::Status CheckInputNames(const std::vector<std::string>& external_sources,
+                             const std::vector<std::string>& inputs);
+
 class InputFeeder {
  public:
   // `placement`: the dataset's, where its input tensors live too (on a GPU, with TensorFlow's
@@ -47,7 +55,8 @@ class InputFeeder {
                              const tensorflow::data::IteratorBase* parent,
                              const std::string& prefix);
 
-  // Every spec names an input of `pipe`, and every input of `pipe` is fed by a spec.
+  // Every spec names an input of `pipe`, and every input of `pipe` is fed by a spec
+  // (CheckInputNames).
   absl::Status CheckAgainst(const DaliPipeline& pipe) const;
 
   // Feeds the next batch to every input. Sets *end_of_data, feeding nothing, when an input has

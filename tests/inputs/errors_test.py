@@ -59,7 +59,7 @@ def test_input_class_rejects_non_datasets():
 
 
 def test_unfed_named_external_source():
-    with pytest.raises(ValueError, match="external_source\\(name='x'\\) has no data"):
+    with pytest.raises(ValueError, match="fn.external_source 'x' has no data"):
         with_inputs(one_input(), {}, tf.int32)
 
 
