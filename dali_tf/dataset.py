@@ -53,11 +53,12 @@ class DALIDataset(DaliDatasetBase):
     Args:
       pipeline: the ``nvidia.dali`` Pipeline (e.g. made by ``@pipeline_def``). External sources
         with ``source=`` are run as tf.data generator datasets.
-      output_dtypes: a ``tf.DType`` or a tuple of them, one per pipeline output.
+      output_dtypes: a ``tf.DType`` or a tuple of them, one per pipeline output: bool,
+        int8/16/32/64, uint8/16/32/64, float16/32/64.
       output_shapes: the shape (batch dimension first; None entries are unknown), or a tuple of
         shapes matching ``output_dtypes``. Unknown by default. A declared shape may differ from
         DALI's by dimensions of size 1 (``(B,)`` for ``[B, 1]`` labels); the output is then
-        reshaped to it.
+        reshaped to it, without a copy. Any other difference is an error.
       fail_on_device_mismatch: raise when an output is on another kind of device than the
         dataset (a GPU batch for a CPU-placed dataset, or a host batch for a GPU-placed one), or
         the pipeline's ``device_id`` is another GPU than the dataset's; with False the outputs
@@ -65,7 +66,8 @@ class DALIDataset(DaliDatasetBase):
       batch_size, num_threads, device_id, exec_separated, exec_dynamic, prefetch_queue_depth,
       cpu_prefetch_queue_depth, gpu_prefetch_queue_depth: override the pipeline's own settings;
         by default taken from the pipeline. ``prefetch_queue_depth`` is an int or
-        ``{"cpu_size": n, "gpu_size": m}`` as in DALI.
+        ``{"cpu_size": n, "gpu_size": m}`` as in DALI. An explicit ``device_id=None`` means CPU
+        only, as in NVIDIA's plugin (DALI cannot take the GPU away from a pipeline with one).
       output_ragged: True (or a tuple of bools matching ``output_dtypes``) makes that output a
         ``tf.RaggedTensor`` whose samples keep their own shapes: ragged in the dimensions its
         ``output_shapes`` entry declares None, uniform elsewhere. Its values are DALI's buffer,
@@ -84,6 +86,13 @@ class DALIDataset(DaliDatasetBase):
       dtypes, shapes: deprecated names of ``output_dtypes`` and ``output_shapes``.
       seed: the seed of the pipeline's random operators, in place of the pipeline's own (a
         different stream of random augmentations per dataset, e.g. per worker); None keeps it.
+
+    Outputs that do not match the declared dtypes or shapes are an error naming the output, what
+    was declared and what DALI produced. ``tf.train.Checkpoint(iterator=iter(dataset))`` saves and
+    restores the pipeline's state (a pipeline built with ``enable_checkpointing=True``), into a
+    dataset made the same way only. CPU outputs are DALI's buffers, without a copy, with DALI's
+    dynamic executor (its default). The dataset turns tf.data autotuning off for every dataset
+    built on it.
     """
 
     # The input datasets of DALIDatasetWithInputs, set before it calls this __init__.

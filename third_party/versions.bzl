@@ -1,6 +1,6 @@
 """The TensorFlow and DALI versions dali_tf supports: the one home of that range.
 
-tools/version_matrix builds and tests it (README, "Supported versions"). ./configure refuses a pair
+tools/version_matrix builds and tests it (docs/versions.md). ./configure refuses a pair
 outside it before installing anything; the repository rules (tensorflow.bzl, dali.bzl) refuse the
 same at build time, for workspaces that use dali_tf without ./configure. DALI_TF_ALLOW_UNSUPPORTED=1
 (in the environment of ./configure, or --repo_env) builds anyway.

@@ -22,16 +22,24 @@ class DALIDatasetWithInputs(DALIDataset):
     unset).
 
     Args:
-      input_datasets: ``{name: tf.data.Dataset or Input}``, one entry per named
+      input_datasets: ``{name: tf.data.Dataset or Input}`` (any Mapping), one entry per named
         ``fn.external_source`` of the pipeline. A plain Dataset is per-sample (``batch_size``
         elements make one DALI batch); ``Input(dataset, layout=None, batch=False)`` sets the mode
         and layout (None: as in the external_source). External sources with ``source=`` need no
-        entry. On a GPU-placed dataset the inputs must already be on that GPU
-        (``tf.data.experimental.copy_to_device``); translated sources are copied there.
+        entry. A GPU-placed dataset copies host inputs (and translated sources) to its GPU itself
+        (``copy_to_device``); an input already copied to that GPU is used as it is. A CPU-placed
+        dataset refuses an input on a GPU.
 
     Iteration ends when any input does. A per-sample input that runs out in the middle of a batch
     ends the data without that incomplete batch, as DALI's own ``pipeline.run()`` does, unless
-    ``last_batch_policy`` is PARTIAL (``"partial"``): the incomplete batch then comes too.
+    ``last_batch_policy`` is PARTIAL (``"partial"``): the incomplete batch then comes too. A
+    batch-mode input's element is a whole batch; a smaller one gives a smaller batch.
+
+    ``cardinality()`` is the fewest batches of the reader's epoch (``reader_name``) and each
+    input's: unknown when an input's length is (``filter()``, ``from_generator``, ``source=``),
+    infinite when nothing ends. With ``reader_name``, each new iterator starts over, as its inputs
+    do. A checkpoint saves the pipeline, every input iterator and the input batches still in the
+    pipeline; a ``source=`` callback cannot be saved (the error names it).
     """
 
     def __init__(

@@ -103,7 +103,7 @@ def _gpu_state():
         "tests cannot run. TensorFlow's wheel is a CUDA %s / cuDNN %s build and loads CUDA's "
         "libraries (cudart, cuBLAS, cuFFT, cuSOLVER, cuSPARSE, cuDNN) itself: install them with "
         "`DALI_TF_GPU=1 ./configure` (the CUDA libraries of tensorflow[and-cuda] into .venv), "
-        "or, on an offline host, unpack the kit of tools/gpu (README: Running the GPU checks). "
+        "or, on an offline host, unpack the kit of tools/gpu (docs/gpu.md). "
         "%s=1 skips the GPU tests instead. TensorFlow's log:\n%s"
         % (
             "; ".join(evidence),
