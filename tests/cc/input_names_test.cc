@@ -19,9 +19,9 @@ TEST(InputNamesTest, EveryExternalSourceFedOnce) {
 }
 
 TEST(InputNamesTest, AnInputWithoutItsExternalSourceNamesThem) {
-  EXPECT_TRUE(IsInvalidArgument(CheckInputNames({"x", "y"}, {"x", "y", "nope"}),
-                                {"input_datasets names 'nope'", "no fn.external_source",
-                                 "its external sources: x, y"}));
+  EXPECT_TRUE(IsInvalidArgument(
+      CheckInputNames({"x", "y"}, {"x", "y", "nope"}),
+      {"input_datasets names 'nope'", "no fn.external_source", "its external sources: x, y"}));
   EXPECT_TRUE(IsInvalidArgument(CheckInputNames({}, {"nope"}), {"its external sources: none"}));
 }
 
