@@ -1,6 +1,6 @@
-"""DALI pipelines and helpers shared by the DALIDataset tests (CPU only: device_id=None)."""
+"""DALI pipelines shared by the DALIDataset tests (CPU only: device_id=None), and as_numpy for
+the dataset's elements (dali_reference runs the same pipelines in DALI to compare with)."""
 
-import numpy as np
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
@@ -61,26 +61,8 @@ def random_floats(shape=(16, 16, 3)):
     return fn.random.uniform(range=[0.0, 1.0], shape=list(shape), dtype=types.FLOAT)
 
 
-def reference_batches(pipe, count):
-    """`count` batches of a built copy of `pipe` run directly: lists of NumPy arrays."""
-    pipe.build()
-    batches = []
-    for _ in range(count):
-        batches.append([out.as_array() for out in pipe.run()])
-    return batches
-
-
 def as_numpy(element):
     """A DALIDataset element as a list of NumPy arrays. The element is always a tuple (a single
     output dtype gives a 1-tuple, as in NVIDIA's plugin); anything else fails."""
     assert isinstance(element, tuple), "a DALIDataset element is a tuple, got %r" % (element,)
     return [t.numpy() for t in element]
-
-
-def assert_batches_equal(actual, expected):
-    assert len(actual) == len(expected)
-    for i, (got, want) in enumerate(zip(actual, expected)):
-        assert len(got) == len(want), "batch %d: %d outputs, expected %d" % (i, len(got), len(want))
-        for j, (g, w) in enumerate(zip(got, want)):
-            assert g.dtype == w.dtype, "batch %d output %d: %s vs %s" % (i, j, g.dtype, w.dtype)
-            np.testing.assert_array_equal(g, w, err_msg="batch %d output %d" % (i, j))

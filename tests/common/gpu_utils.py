@@ -1,15 +1,15 @@
-"""What the GPU tests share: DALI's own pipeline.run() on the GPU as the reference, checks of
-where a dataset's tensors live, the GPU's free memory, and GPU scripts run in a fresh
-interpreter (for a device set-up of their own: logical GPUs, visible devices, memory options).
+"""What the GPU tests share: checks of where a dataset's tensors live, the GPU's free memory, and
+GPU scripts run in a fresh interpreter (for a device set-up of their own: logical GPUs, visible
+devices, memory options). DALI's own pipeline.run() on the GPU, the reference they compare with,
+is dali_reference's, as for the CPU tests.
 
-Import it only from GPU test files: it imports TensorFlow and DALI, and skips nothing itself."""
+Import it only from GPU test files: it imports TensorFlow, and skips nothing itself."""
 
 import ast
 import ctypes
 import functools
 import textwrap
 
-import numpy as np
 import tensorflow as tf
 
 from tests.common.fault_utils import run_isolated
@@ -17,26 +17,6 @@ from tests.common.fault_utils import run_isolated
 MIB = 1 << 20
 # Marks the line a GPU script prints with its result (see run_gpu_script).
 RESULT_MARK = "GPU_SCRIPT_RESULT "
-
-
-def dali_arrays(outputs):
-    """A pipeline.run() result as NumPy arrays, one per output: GPU outputs copied to the host
-    by DALI (``.as_cpu()``), CPU outputs as they are."""
-    arrays = []
-    for out in outputs:
-        if hasattr(out, "as_cpu"):
-            out = out.as_cpu()
-        arrays.append(out.as_array())
-    return arrays
-
-
-def pipeline_run(pipe, count):
-    """`count` batches of DALI's own ``pipeline.run()`` on `pipe` (built here), each a list of
-    NumPy arrays: the reference every GPU test compares with."""
-    pipe.build()
-    batches = [dali_arrays(pipe.run()) for _ in range(count)]
-    del pipe
-    return batches
 
 
 def element_arrays(element, device):
@@ -58,21 +38,6 @@ def take_arrays(iterator, count, device):
     """`count` elements of `iterator`, each through element_arrays. No dataset op is put after
     a GPU-placed DALIDataset (it must be the last dataset): the iterator is read directly."""
     return [element_arrays(next(iterator), device) for _ in range(count)]
-
-
-def assert_batches_equal(got, expected):
-    """Every output of every batch: same count, dtype, shape and values."""
-    assert len(got) == len(expected), "%d batches, DALI gave %d" % (len(got), len(expected))
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert len(g) == len(e), "batch %d: %d outputs, DALI gives %d" % (i, len(g), len(e))
-        for j, (g_out, e_out) in enumerate(zip(g, e)):
-            assert g_out.dtype == e_out.dtype, "batch %d output %d: %s, DALI gives %s" % (
-                i,
-                j,
-                g_out.dtype,
-                e_out.dtype,
-            )
-            np.testing.assert_array_equal(g_out, e_out, err_msg="batch %d output %d" % (i, j))
 
 
 def assert_mentions(error, *words):

@@ -1,7 +1,7 @@
 """Small deterministic CPU pipelines for the legacy op's tests, and their expected values.
 
 Each function returns a new, unbuilt pipeline: one goes to the op, an identical one is run by
-DALI directly to give the expected values (same seeds, so the same data).
+DALI directly (dali_reference) to give the expected values (same seeds, so the same data).
 """
 
 import numpy as np
@@ -50,11 +50,6 @@ def ragged_pipeline():
     return matrices, vectors, dense
 
 
-def samples(tensor_list):
-    """The samples of a DALI CPU output as NumPy arrays."""
-    return [np.array(tensor_list[i]) for i in range(len(tensor_list))]
-
-
 def expected_sparse(sample_arrays):
     """indices, values, dense_shape of the padded batch of `sample_arrays`, values in
     sample order and row-major within a sample (tf.SparseTensor layout)."""
@@ -72,14 +67,15 @@ def expected_sparse(sample_arrays):
 
 
 def check_ragged_outputs(got, expected):
-    """got: [SparseTensorValue, SparseTensorValue, dense] per iteration."""
-    for (matrices, vectors, dense), expected_batch in zip(got, expected):
-        for sparse, expected_output in (
-            (matrices, expected_batch[0]),
-            (vectors, expected_batch[1]),
-        ):
-            indices, values, dense_shape = expected_sparse(samples(expected_output))
+    """got: [SparseTensorValue, SparseTensorValue, dense] per iteration; expected: ragged_pipeline's
+    batches from dali_reference.dali_sample_batches (per output, the list of sample arrays)."""
+    assert len(got) == len(expected), "%d batches, DALI gives %d" % (len(got), len(expected))
+    for (matrices, vectors, dense), (matrix_samples, vector_samples, dense_samples) in zip(
+        got, expected
+    ):
+        for sparse, samples in ((matrices, matrix_samples), (vectors, vector_samples)):
+            indices, values, dense_shape = expected_sparse(samples)
             np.testing.assert_array_equal(sparse.indices, indices)
             np.testing.assert_array_equal(sparse.values, values)
             np.testing.assert_array_equal(sparse.dense_shape, dense_shape)
-        np.testing.assert_array_equal(dense, expected_batch[2].as_array())
+        np.testing.assert_array_equal(dense, np.stack(dense_samples))

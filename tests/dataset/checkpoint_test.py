@@ -6,7 +6,7 @@ from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
 from tests.common import dataset_pipelines as pipes
-from tests.common.dataset_pipelines import reference_batches
+from tests.common.dali_reference import assert_same_batches, dali_batches
 from tests.common.test_utils import jpeg_dir_fixture
 
 DTYPES = (tf.uint8, tf.int32, tf.float32)
@@ -35,7 +35,7 @@ def test_restored_fresh_iterator_continues_with_the_same_batches(
 
     restored = iter(dataset)
     tf.train.Checkpoint(iterator=restored).restore(path).assert_consumed()
-    pipes.assert_batches_equal(take(restored, 6), following)
+    assert_same_batches(take(restored, 6), following)
 
 
 def test_restore_rewinds_an_iterator_in_use(jpeg_root, tmp_path):
@@ -46,7 +46,7 @@ def test_restore_rewinds_an_iterator_in_use(jpeg_root, tmp_path):
     following = take(iterator, 4)
     take(iterator, 3)
     checkpoint.restore(path)
-    pipes.assert_batches_equal(take(iterator, 4), following)
+    assert_same_batches(take(iterator, 4), following)
 
 
 def test_restore_into_a_new_dataset_object(jpeg_root, tmp_path):
@@ -56,7 +56,7 @@ def test_restore_into_a_new_dataset_object(jpeg_root, tmp_path):
     following = take(iterator, 3)
     restored = iter(checkpointable_dataset(jpeg_root))
     tf.train.Checkpoint(iterator=restored).restore(path)
-    pipes.assert_batches_equal(take(restored, 3), following)
+    assert_same_batches(take(restored, 3), following)
 
 
 def test_restored_batches_differ_from_a_fresh_start(jpeg_root, tmp_path):
@@ -155,9 +155,7 @@ def test_the_issues_example_is_refused_and_names_the_reader(files, tmp_path):
         assert part in message
     # The iterator is left as it was: the first epoch of its own 24 files, as DALI runs it.
     epoch = take(iterator, 6)
-    pipes.assert_batches_equal(
-        epoch, reference_batches(reader_pipe(files, count=24, batch_size=4, seed=1), 6)
-    )
+    assert_same_batches(epoch, dali_batches(reader_pipe(files, count=24, batch_size=4, seed=1), 6))
     assert sorted(int(s) for labels, _ in epoch for s in labels.ravel()) == list(range(FILES))
     with pytest.raises(StopIteration):
         next(iterator)
@@ -264,7 +262,7 @@ def test_what_a_restore_is_right_across_is_accepted(files, tmp_path, restored, r
 
     restored_iterator = iter(reader_dataset(files, dataset_args=dataset_args, **restored))
     tf.train.Checkpoint(iterator=restored_iterator).restore(path)
-    pipes.assert_batches_equal(take(restored_iterator, 2), following)
+    assert_same_batches(take(restored_iterator, 2), following)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from dali_tf import _epochs
 from dali_tf._dataset_op import OutputStructure, make_variant
 from dali_tf._pipeline import PipelineSettings
 from tests.common import reference_iterator as reference
-from tests.common.inputs_test_utils import pipeline_run_until_end
+from tests.common.dali_reference import dali_batches
 
 FILES = 10
 EPOCHS = 3
@@ -528,7 +528,7 @@ def test_cardinality_with_inputs_is_the_batches_that_come(
         "batches": int_samples(4 * count),
         "endless": int_samples(count) * 20,
     }[kind]
-    reference = pipeline_run_until_end(reader_and_x(data_dir, source=source), max_batches=200)
+    reference = dali_batches(reader_and_x(data_dir, source=source), max_batches=200)
     _, epoch = reference_epochs(make_pipe(data_dir, 4), LastBatchPolicy.FILL, 1)
     if reader_name is not None:
         reference = reference[:epoch]

@@ -2,7 +2,6 @@
 
 import os
 
-import numpy as np
 import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
@@ -12,6 +11,7 @@ from dali_tf._dataset_op import DaliDatasetBase, OutputStructure, make_variant
 from dali_tf._inputs import ResolvedInput
 from dali_tf._pipeline import PipelineSettings
 from tests.common import dataset_pipelines as pipes
+from tests.common.dali_reference import assert_same_batches, dali_batches
 from tests.common.test_utils import jpeg_dir_fixture, make_jpeg_dir
 
 jpeg_root = jpeg_dir_fixture(8)
@@ -249,14 +249,11 @@ def test_a_cpu_pipeline_without_a_device_runs_on_a_cpu_placement():
     def unset():
         return fn.random.uniform(range=[0, 1], shape=[3])
 
-    reference = unset()
-    reference.build()
-    expected = [reference.run()[0].as_array() for _ in range(3)]
+    expected = dali_batches(unset(), 3)
     with tf.device("/cpu:0"):
         dataset = dali_tf.DALIDataset(unset(), output_dtypes=tf.float32, output_shapes=(2, 3))
     iterator = iter(dataset)
-    for want in expected:
-        np.testing.assert_array_equal(next(iterator)[0].numpy(), want)
+    assert_same_batches([pipes.as_numpy(next(iterator)) for _ in expected], expected)
 
 
 def test_cpu_only_override_of_a_gpu_pipeline_is_refused():

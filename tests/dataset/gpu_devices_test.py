@@ -18,7 +18,8 @@ import numpy as np
 import tensorflow as tf
 import dali_tf  # first, as programs import it: the device set-up below comes after it
 from nvidia.dali import fn, pipeline_def, types
-from tests.common.gpu_utils import assert_batches_equal, pipeline_run, take_arrays
+from tests.common.dali_reference import assert_same_batches, dali_batches
+from tests.common.gpu_utils import take_arrays
 
 @pipeline_def(batch_size=4, num_threads=2, seed=3)
 def pipe():
@@ -47,10 +48,10 @@ def test_logical_gpus_on_one_gpu_run_on_its_cuda_ordinal():
         tf.config.set_logical_device_configuration(
             gpu, [tf.config.LogicalDeviceConfiguration(memory_limit=2048)] * 2)
         assert len(tf.config.list_logical_devices("GPU")) >= 2
-        expected = pipeline_run(pipe(device_id=0), 3)
+        expected = dali_batches(pipe(device_id=0), 3)
         for kwargs in ({}, {"device_id": 0}):
             with tf.device("/gpu:1"):
-                assert_batches_equal(take_arrays(iter(dataset(**kwargs)), 3, "GPU:1"), expected)
+                assert_same_batches(take_arrays(iter(dataset(**kwargs)), 3, "GPU:1"), expected)
         with tf.device("/gpu:1"):
             result(mismatch(device_id=1))
         """,
@@ -67,12 +68,12 @@ def test_visible_devices_run_on_the_cuda_ordinal_of_the_placed_gpu():
         """
         gpus = tf.config.list_physical_devices("GPU")
         tf.config.set_visible_devices(gpus[1:], "GPU")
-        on_1, on_0 = pipeline_run(pipe(device_id=1), 3), pipeline_run(pipe(device_id=0), 3)
+        on_1, on_0 = dali_batches(pipe(device_id=1), 3), dali_batches(pipe(device_id=0), 3)
         with tf.device("/gpu:0"):
             for kwargs in ({}, {"device_id": 1}):
-                assert_batches_equal(take_arrays(iter(dataset(**kwargs)), 3, "GPU:0"), on_1)
+                assert_same_batches(take_arrays(iter(dataset(**kwargs)), 3, "GPU:0"), on_1)
             copied = dataset(device_id=0, fail_on_device_mismatch=False)
-            assert_batches_equal(take_arrays(iter(copied), 3, "GPU:0"), on_0)
+            assert_same_batches(take_arrays(iter(copied), 3, "GPU:0"), on_0)
             result(mismatch(device_id=0))
         """,
     )
@@ -123,7 +124,8 @@ def test_mixed_decode_after_tensorflow_allocated_works_out_of_the_box(tmp_path):
         import tensorflow as tf
         import dali_tf
         from nvidia.dali import fn, pipeline_def, types
-        from tests.common.gpu_utils import assert_batches_equal, pipeline_run, take_arrays
+        from tests.common.dali_reference import assert_same_batches, dali_batches
+        from tests.common.gpu_utils import take_arrays
         from tests.common.test_utils import make_jpeg_dir
 
         root = %r
@@ -137,10 +139,10 @@ def test_mixed_decode_after_tensorflow_allocated_works_out_of_the_box(tmp_path):
             images = fn.resize(fn.decoders.image(jpegs, device="mixed"), size=(32, 32))
             return images, labels.gpu()
 
-        expected = pipeline_run(decode(), 4)
+        expected = dali_batches(decode(), 4)
         with tf.device("/gpu:0"):
             dataset = dali_tf.DALIDataset(decode(), (tf.uint8, tf.int32), ((4, 32, 32, 3), (4, 1)))
-            assert_batches_equal(take_arrays(iter(dataset), 4, "GPU:0"), expected)
+            assert_same_batches(take_arrays(iter(dataset), 4, "GPU:0"), expected)
         result(float(tf.reduce_sum(held).numpy()))
         """
         % str(tmp_path / "jpegs")

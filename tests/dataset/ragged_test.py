@@ -7,6 +7,7 @@ import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
+from tests.common.dali_reference import dali_sample_batches
 from tests.common.test_utils import jpeg_dir_fixture
 
 BATCH = 3
@@ -26,14 +27,6 @@ def boxes():
     count = fn.cast(fn.random.uniform(range=[1.0, 6.0], seed=3), dtype=types.INT32)
     boxes = fn.random.uniform(shape=fn.stack(count, 4), range=[0.0, 1.0], seed=4)
     return boxes, fn.random.uniform(shape=[1], range=[0.0, 100.0], seed=5)
-
-
-def dali_samples(pipe, batches):
-    """Per batch, per output, the list of DALI's sample arrays."""
-    pipe.build()
-    return [
-        [[np.array(out[k]) for k in range(len(out))] for out in pipe.run()] for _ in range(batches)
-    ]
 
 
 def assert_ragged_equal(ragged, samples):
@@ -56,7 +49,7 @@ def test_images_of_different_sizes(jpeg_root):
         tf.RaggedTensorSpec([BATCH, None, None, 3], tf.uint8, 2, tf.int64),
         tf.TensorSpec([BATCH, 1], tf.int32),
     )
-    expected = dali_samples(decoded_images(jpeg_root), 4)  # crosses the epoch of 6 files
+    expected = dali_sample_batches(decoded_images(jpeg_root), 4)  # crosses the epoch of 6 files
     heights = set()
     for (images, labels), (expected_images, expected_labels) in zip(dataset.take(4), expected):
         assert_ragged_equal(images, expected_images)
@@ -74,7 +67,7 @@ def test_a_varying_number_of_boxes_is_ragged_in_one_dimension():
     )
     assert dataset.element_spec[0] == tf.RaggedTensorSpec([None, None, 4], tf.float32, 1)
     batches = list(dataset.take(5))
-    for (got, _), (expected, _) in zip(batches, dali_samples(boxes(), 5)):
+    for (got, _), (expected, _) in zip(batches, dali_sample_batches(boxes(), 5)):
         assert_ragged_equal(got, expected)
         np.testing.assert_array_equal(got.row_lengths().numpy(), [len(e) for e in expected])
 
@@ -90,7 +83,7 @@ def test_batches_held_after_the_pipeline_moved_on_keep_their_values():
         prefetch_queue_depth=2,
     )
     held = [b for b, _ in dataset.take(40)]
-    for got, (expected, _) in zip(held, dali_samples(boxes(), 40)):
+    for got, (expected, _) in zip(held, dali_sample_batches(boxes(), 40)):
         assert_ragged_equal(got, expected)
 
 
@@ -113,7 +106,7 @@ def test_ragged_inside_tf_function():
         return counts, sums
 
     counts, sums = box_counts_and_sums()
-    for got_counts, got_sum, (expected, _) in zip(counts, sums, dali_samples(boxes(), 3)):
+    for got_counts, got_sum, (expected, _) in zip(counts, sums, dali_sample_batches(boxes(), 3)):
         np.testing.assert_array_equal(got_counts.numpy(), [len(e) for e in expected])
         np.testing.assert_allclose(got_sum.numpy(), sum(e.sum() for e in expected), rtol=1e-5)
 

@@ -3,13 +3,14 @@
 import dataclasses
 import warnings
 
-import numpy as np
 import pytest
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
 from dali_tf._pipeline import DEVICE_OF_PLACEMENT, PipelineSettings
+from tests.common.dali_reference import assert_same_batches, dali_batches
+from tests.common.dataset_pipelines import as_numpy
 
 
 def make_pipe(**kwargs):
@@ -92,10 +93,8 @@ def test_settings_the_pipeline_leaves_unset_take_nvidias_plugin_defaults():
     assert PipelineSettings.resolve(pipe).num_threads == 4
     # What the pipeline does set is kept.
     assert PipelineSettings.resolve(unset(num_threads=2)).num_threads == 2
-    (batch,) = next(iter(dali_tf.DALIDataset(unset(), output_dtypes=tf.float32)))
-    reference = unset(num_threads=4)
-    reference.build()
-    np.testing.assert_array_equal(batch.numpy(), reference.run()[0].as_array())
+    element = next(iter(dali_tf.DALIDataset(unset(), output_dtypes=tf.float32)))
+    assert_same_batches([as_numpy(element)], dali_batches(unset(num_threads=4), 1))
 
 
 def test_batch_size_override_changes_the_batches():
@@ -147,16 +146,12 @@ def test_seed_overrides_the_pipelines_own():
 
         return pipe()
 
-    def dali_batches(pipe):
-        pipe.build()
-        return [pipe.run()[0].as_array() for _ in range(3)]
-
     overridden = dali_tf.DALIDataset(noise(1), output_dtypes=tf.float32, seed=77)
     own = dali_tf.DALIDataset(noise(1), output_dtypes=tf.float32)
-    for dataset, expected in ((overridden, dali_batches(noise(77))), (own, dali_batches(noise(1)))):
+    for dataset, seed in ((overridden, 77), (own, 1)):
         iterator = iter(dataset)
-        for want in expected:
-            np.testing.assert_array_equal(next(iterator)[0].numpy(), want)
+        got = [as_numpy(next(iterator)) for _ in range(3)]
+        assert_same_batches(got, dali_batches(noise(seed), 3))
     with pytest.raises(ValueError, match="seed must be a non-negative integer or None, got -5"):
         dali_tf.DALIDataset(noise(1), output_dtypes=tf.float32, seed=-5)
 

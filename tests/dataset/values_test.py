@@ -8,6 +8,7 @@ from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
 import dali_tf
 from tests.common import dataset_pipelines as pipes
+from tests.common.dali_reference import assert_same_batches, dali_batches
 from tests.common.test_utils import jpeg_dir_fixture
 
 BATCH = 4
@@ -30,7 +31,7 @@ def test_every_dtype_equals_pipeline_run(jpeg_root):
     dtypes = (tf.uint8, tf.int32) + tuple(tf_type for _, tf_type in pipes.DALI_TO_TF)
     dataset = dali_tf.DALIDataset(pipes.every_dtype(jpeg_root), output_dtypes=dtypes)
     batches = [pipes.as_numpy(e) for e in dataset.take(3)]
-    pipes.assert_batches_equal(batches, pipes.reference_batches(pipes.every_dtype(jpeg_root), 3))
+    assert_same_batches(batches, dali_batches(pipes.every_dtype(jpeg_root), 3))
     patch_int32 = batches[0][2 + [t for _, t in pipes.DALI_TO_TF].index(tf.int32)]
     assert patch_int32.shape == (BATCH, 4, 5, 3)
     assert patch_int32.min() < 0 < patch_int32.max()  # real image data, not zeros
@@ -40,9 +41,7 @@ def test_several_epochs_equal_pipeline_run(jpeg_root):
     epochs = 3
     count = epochs * FILES // BATCH
     batches = [pipes.as_numpy(e) for e in image_label_dataset(jpeg_root).take(count)]
-    pipes.assert_batches_equal(
-        batches, pipes.reference_batches(pipes.images_and_labels(jpeg_root), count)
-    )
+    assert_same_batches(batches, dali_batches(pipes.images_and_labels(jpeg_root), count))
     labels = np.concatenate([b[1].ravel() for b in batches])
     assert sorted(labels[:FILES]) == sorted(labels[FILES : 2 * FILES])  # every epoch sees all files
 
@@ -68,9 +67,7 @@ def test_single_dtype_gives_a_1_tuple_like_nvidias_plugin(jpeg_root):
     assert isinstance(element, tuple) and len(element) == 1
     (images,) = element
     assert isinstance(images, tf.Tensor)
-    pipes.assert_batches_equal(
-        [[images.numpy()]], pipes.reference_batches(pipes.random_floats(), 1)
-    )
+    assert_same_batches([[images.numpy()]], dali_batches(pipes.random_floats(), 1))
 
 
 def test_unknown_shapes_by_default(jpeg_root):
@@ -89,10 +86,8 @@ def test_two_datasets_iterated_at_once(jpeg_root):
     for _ in range(5):
         got_first.append(pipes.as_numpy(next(first)))
         got_second.append(pipes.as_numpy(next(second)))
-    pipes.assert_batches_equal(
-        got_first, pipes.reference_batches(pipes.images_and_labels(jpeg_root), 5)
-    )
-    pipes.assert_batches_equal(got_second, pipes.reference_batches(pipes.random_floats(), 5))
+    assert_same_batches(got_first, dali_batches(pipes.images_and_labels(jpeg_root), 5))
+    assert_same_batches(got_second, dali_batches(pipes.random_floats(), 5))
 
 
 def test_iterating_inside_tf_function(jpeg_root):
@@ -107,9 +102,7 @@ def test_iterating_inside_tf_function(jpeg_root):
             i += 1
         return sums.stack()
 
-    expected = [
-        int(b[1].sum()) for b in pipes.reference_batches(pipes.images_and_labels(jpeg_root), 4)
-    ]
+    expected = [int(b[1].sum()) for b in dali_batches(pipes.images_and_labels(jpeg_root), 4)]
     assert label_sums(dataset).numpy().tolist() == expected
 
 
@@ -121,7 +114,7 @@ def test_dataset_created_inside_tf_function(jpeg_root):
         dataset = dali_tf.DALIDataset(pipe, output_dtypes=(tf.uint8, tf.int32))
         return next(iter(dataset))[0]
 
-    expected = pipes.reference_batches(pipes.images_and_labels(jpeg_root), 1)[0][0]
+    expected = dali_batches(pipes.images_and_labels(jpeg_root), 1)[0][0]
     np.testing.assert_array_equal(first_images().numpy(), expected)
 
 
@@ -137,8 +130,8 @@ def test_zero_copy_batches_stay_valid_after_the_pipeline_moves_on(exec_dynamic):
         prefetch_queue_depth=2,
     )
     held = list(dataset.take(count))
-    expected = pipes.reference_batches(pipes.random_floats(), count)
-    pipes.assert_batches_equal([[t.numpy()] for (t,) in held], expected)
+    expected = dali_batches(pipes.random_floats(), count)
+    assert_same_batches([[t.numpy()] for (t,) in held], expected)
     assert len({float(t[0, 0, 0, 0]) for (t,) in held}) == count  # distinct batches
 
 
@@ -150,17 +143,13 @@ def test_dataset_survives_its_graph_serialization(jpeg_root):
         gen_experimental_dataset_ops.dataset_from_graph(graph_def), dataset.element_spec
     )
     batches = [pipes.as_numpy(e) for e in rebuilt.take(3)]
-    pipes.assert_batches_equal(
-        batches, pipes.reference_batches(pipes.images_and_labels(jpeg_root), 3)
-    )
+    assert_same_batches(batches, dali_batches(pipes.images_and_labels(jpeg_root), 3))
 
 
 def test_options_keep_values(jpeg_root):
     dataset = image_label_dataset(jpeg_root).with_options(dali_tf.dataset_options())
     batches = [pipes.as_numpy(e) for e in dataset.take(3)]
-    pipes.assert_batches_equal(
-        batches, pipes.reference_batches(pipes.images_and_labels(jpeg_root), 3)
-    )
+    assert_same_batches(batches, dali_batches(pipes.images_and_labels(jpeg_root), 3))
 
 
 def test_dataset_options_disable_what_would_move_or_shard_the_dataset():

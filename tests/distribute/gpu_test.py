@@ -11,7 +11,7 @@ import tensorflow as tf
 
 import dali_tf
 from dali_tf import distribute
-from tests.common.gpu_utils import pipeline_run
+from tests.common.dali_reference import dali_batches
 from tests.common.test_utils import skip_without_gpu
 from tests.distribute.pipelines import FEATURES, output_spec, sample_ids, write_sample_files
 
@@ -76,7 +76,7 @@ def test_each_replica_gets_its_shard_on_its_gpu(strategy, files, gpu_outputs):
         assert ordinals == [0, 0]
     assert sorted(calls) == [(r, REPLICAS, ordinals[r]) for r in range(REPLICAS)]
     expected = [
-        pipeline_run(
+        dali_batches(
             sample_ids(files, r, REPLICAS, gpu_outputs, batch_size=BATCH, device_id=ordinals[r]),
             EPOCH_STEPS,
         )

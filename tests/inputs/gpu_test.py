@@ -13,13 +13,8 @@ import tensorflow as tf
 from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
-from tests.common.gpu_utils import (
-    MIB,
-    assert_batches_equal,
-    assert_mentions,
-    pipeline_run,
-    take_arrays,
-)
+from tests.common.dali_reference import assert_same_batches, dali_batches
+from tests.common.gpu_utils import MIB, assert_mentions, take_arrays
 from tests.common.inputs_test_utils import samples, samples_dataset
 from tests.common.test_utils import make_jpeg_dir, skip_without_gpu
 
@@ -63,7 +58,7 @@ def test_every_input_location_feeds_every_external_source(input_on, source_devic
     are; DALI copies where the external source is on the other device."""
     arrays = samples(COUNT, SHAPE, np.float32)
     source = (batch_source if batch else sample_source)(arrays)
-    expected = pipeline_run(scaled(source_device, source=source, batch=batch), COUNT // BATCH)
+    expected = dali_batches(scaled(source_device, source=source, batch=batch), COUNT // BATCH)
 
     inputs = samples_dataset(COUNT, SHAPE, np.float32)
     if batch:
@@ -81,7 +76,7 @@ def test_every_input_location_feeds_every_external_source(input_on, source_devic
         got = take_arrays(iterator, COUNT // BATCH, "GPU:0")
         with pytest.raises(StopIteration):  # the input ran out
             next(iterator)
-    assert_batches_equal(got, expected)
+    assert_same_batches(got, expected)
 
 
 def test_gpu_input_of_a_cpu_placed_dataset_is_refused():
@@ -114,7 +109,7 @@ def test_jpegs_moved_to_the_gpu_feed_a_cpu_source_before_a_mixed_decoder(tmp_pat
         images = fn.decoders.image(jpegs, device="mixed", output_type=types.RGB)
         return fn.resize(images, size=(40, 48))
 
-    expected = pipeline_run(decode(source=sample_source(encoded)), 2)
+    expected = dali_batches(decode(source=sample_source(encoded)), 2)
     jpegs = gpu_input(
         tf.data.Dataset.from_tensor_slices(files).map(
             lambda path: tf.io.decode_raw(tf.io.read_file(path), tf.uint8)
@@ -128,7 +123,7 @@ def test_jpegs_moved_to_the_gpu_feed_a_cpu_source_before_a_mixed_decoder(tmp_pat
             output_shapes=((BATCH, 40, 48, 3),),
         )
         got = take_arrays(iter(dataset), 2, "GPU:0")
-    assert_batches_equal(got, expected)
+    assert_same_batches(got, expected)
 
 
 @pytest.mark.parametrize("dataset_class", ["DALIDataset", "DALIDatasetWithInputs"])
@@ -142,7 +137,7 @@ def test_source_callbacks_with_gpu_placement(dataset_class):
         )
         return index.gpu() * 2.0
 
-    expected = pipeline_run(from_callback(), 3)
+    expected = dali_batches(from_callback(), 3)
     cls = {
         "DALIDataset": dali_tf.DALIDataset,
         "DALIDatasetWithInputs": dali_tf.experimental.DALIDatasetWithInputs,
@@ -154,7 +149,7 @@ def test_source_callbacks_with_gpu_placement(dataset_class):
             output_shapes=((BATCH, *SHAPE),),
         )
         got = take_arrays(iter(dataset), 3, "GPU:0")
-    assert_batches_equal(got, expected)
+    assert_same_batches(got, expected)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +216,7 @@ def test_first_batch_values_of_a_gpu_fed_pipeline_equal_pipeline_run():
         x = fn.external_source(source=sample_source(arrays), batch=False, device="gpu")
         return fn.reductions.sum(x)
 
-    expected = pipeline_run(reference(), 3)
+    expected = dali_batches(reference(), 3)
     with tf.device("/gpu:0"):
         dataset = dali_tf.experimental.DALIDatasetWithInputs(
             pipeline=sums(),
@@ -229,7 +224,7 @@ def test_first_batch_values_of_a_gpu_fed_pipeline_equal_pipeline_run():
             output_dtypes=(tf.float32,),
         )
         got = take_arrays(iter(dataset), 3, "GPU:0")
-    assert_batches_equal(got, expected)
+    assert_same_batches(got, expected)
 
 
 if __name__ == "__main__":

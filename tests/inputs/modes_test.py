@@ -6,15 +6,8 @@ import tensorflow as tf
 from nvidia.dali import fn, pipeline_def
 
 import dali_tf
-from tests.common.inputs_test_utils import (
-    assert_same_batches,
-    layout_of,
-    pipeline_run_until_end,
-    samples,
-    samples_dataset,
-    take,
-    with_inputs,
-)
+from tests.common.dali_reference import assert_same_batches, dali_batches
+from tests.common.inputs_test_utils import layout_of, samples, samples_dataset, take, with_inputs
 
 BATCH = 3
 
@@ -36,28 +29,34 @@ def doubled_batch_node():
     return fn.external_source(name="x", batch=True) * 2
 
 
-def expected_batches(n_samples, batch=BATCH, shape=(3,)):
-    """doubled()'s complete batches of samples_dataset(n_samples)."""
-    values = [np.full(shape, 2 * i, np.int32) for i in range(n_samples)]
-    return [np.stack(values[k : k + batch]) for k in range(0, n_samples - batch + 1, batch)]
+def dali_doubled(count, batch=False):
+    """The reference: DALI's own pipeline.run() of doubled() fed samples(count) (the samples of
+    samples_dataset(count)) by fn.external_source(source=), per sample or, with batch=True, in
+    batches of BATCH, until the end of data."""
+    data = samples(count)
+    if batch:
+        data = [np.stack(data[k : k + BATCH]) for k in range(0, count, BATCH)]
+    return dali_batches(doubled(source=data, batch=batch))
 
 
 def test_single_dtype_gives_a_1_tuple_like_nvidias_plugin():
     dataset = with_inputs(doubled(), {"x": samples_dataset(6)}, tf.int32, (BATCH, 3))
     assert dataset.element_spec == (tf.TensorSpec((BATCH, 3), tf.int32),)
     iterator = iter(dataset)
-    for expected in expected_batches(6):
+    expected = dali_doubled(6)
+    got = []
+    for _ in expected:
         element = next(iterator)
         assert isinstance(element, tuple) and len(element) == 1
         (batch,) = element
-        np.testing.assert_array_equal(batch.numpy(), expected)
+        got.append(batch.numpy())
+    assert_same_batches(got, expected)
 
 
 def test_per_sample_mode_builds_each_batch_from_batch_size_elements():
     got = take(with_inputs(doubled(), {"x": samples_dataset(12)}, tf.int32), 10)
     assert len(got) == 4
-    for g, e in zip(got, expected_batches(12)):
-        np.testing.assert_array_equal(g, e)
+    assert_same_batches(got, dali_doubled(12))
 
 
 def test_batch_mode_takes_one_element_per_batch():
@@ -69,8 +68,7 @@ def test_batch_mode_takes_one_element_per_batch():
         10,
     )
     assert len(got) == 4
-    for g, e in zip(got, expected_batches(12)):
-        np.testing.assert_array_equal(g, e)
+    assert_same_batches(got, dali_doubled(12, batch=True))
 
 
 def test_batch_none_takes_the_mode_of_the_external_source_node():
@@ -81,8 +79,7 @@ def test_batch_none_takes_the_mode_of_the_external_source_node():
         ),
         10,
     )
-    for g, e in zip(got, expected_batches(6)):
-        np.testing.assert_array_equal(g, e)
+    assert_same_batches(got, dali_doubled(6, batch=True))
 
 
 def test_per_sample_input_may_vary_in_shape_when_the_pipeline_makes_it_uniform():
@@ -146,8 +143,8 @@ def test_two_inputs_in_different_modes():
 def test_end_of_data_mid_batch_drops_the_incomplete_batch_like_pipeline_run():
     # 7 samples at batch 3: DALI's pipeline.run() gives 2 batches, then raises StopIteration
     # and drops the 7th sample.
-    reference = pipeline_run_until_end(doubled(source=samples(7)))
-    assert [len(b) for b in reference] == [3, 3]
+    reference = dali_doubled(7)
+    assert [len(x) for (x,) in reference] == [3, 3]
     dataset = with_inputs(doubled(), {"x": samples_dataset(7)}, tf.int32)
     got = take(dataset, 100)
     assert_same_batches(got, reference)
@@ -159,9 +156,8 @@ def test_end_of_data_mid_batch_drops_the_incomplete_batch_like_pipeline_run():
 def test_end_of_data_in_batch_mode_gives_a_smaller_last_batch_as_is():
     # A batch-mode element is a whole batch: a smaller one is given as it is, as DALI's
     # pipeline.run() does with fn.external_source(source=..., batch=True).
-    batches = [np.stack(samples(7)[k : k + BATCH]) for k in range(0, 7, BATCH)]
-    reference = pipeline_run_until_end(doubled(source=batches, batch=True))
-    assert [len(b) for b in reference] == [3, 3, 1]
+    reference = dali_doubled(7, batch=True)
+    assert [len(x) for (x,) in reference] == [3, 3, 1]
     inputs = dali_tf.experimental.Input(samples_dataset(7).batch(BATCH), batch=True)
     got = take(with_inputs(doubled(), {"x": inputs}, tf.int32), 100)
     assert_same_batches(got, reference)
@@ -202,14 +198,14 @@ def test_inputs_survive_graph_serialization():
     from tensorflow.python.data.ops import dataset_ops
     from tensorflow.python.ops import gen_dataset_ops, gen_experimental_dataset_ops
 
-    ds = tf.data.Dataset.from_tensor_slices(np.arange(18, dtype=np.int32).reshape(6, 3))
+    elements = np.arange(18, dtype=np.int32).reshape(6, 3)  # each element: 3 scalar samples
+    ds = tf.data.Dataset.from_tensor_slices(elements)
     dataset = with_inputs(doubled(), {"x": dali_tf.experimental.Input(ds, batch=True)}, tf.int32)
     graph_def = gen_dataset_ops.dataset_to_graph_v2(dataset._variant_tensor)
     rebuilt = dataset_ops._VariantDataset(
         gen_experimental_dataset_ops.dataset_from_graph(graph_def), dataset.element_spec
     )
-    expected = np.arange(18, dtype=np.int32).reshape(6, 3) * 2  # each element: 3 scalar samples
-    assert_same_batches(take(rebuilt, 6), list(expected))
+    assert_same_batches(take(rebuilt, 6), dali_batches(doubled(source=list(elements), batch=True)))
 
 
 def test_the_op_refuses_a_malformed_input_record():

@@ -5,13 +5,8 @@ import numpy as np
 import tensorflow as tf
 from nvidia.dali import fn, pipeline_def
 
-from tests.common.inputs_test_utils import (
-    assert_same_batches,
-    pipeline_run_until_end,
-    samples_dataset,
-    take,
-    with_inputs,
-)
+from tests.common.dali_reference import assert_same_batches, dali_batches
+from tests.common.inputs_test_utils import samples_dataset, take, with_inputs
 
 BATCH = 2
 
@@ -86,7 +81,7 @@ def test_finite_iterable_ends_the_data_without_the_incomplete_batch_like_pipelin
     got = run_source(n_batches=10, source=data, batch=False)
     assert [len(b) for b in got] == [2, 2]
     assert_samples(got, np.arange(4))
-    assert_same_batches(got, pipeline_run_until_end(source_pipe(source=data, batch=False)))
+    assert_same_batches(got, dali_batches(source_pipe(source=data, batch=False)))
 
 
 def test_finite_batch_iterable_gives_its_smaller_last_batch_like_pipeline_run():
@@ -94,7 +89,7 @@ def test_finite_batch_iterable_gives_its_smaller_last_batch_like_pipeline_run():
     got = run_source(n_batches=10, source=data, batch=True)
     assert [len(b) for b in got] == [2, 2, 1]
     assert_samples(got, np.arange(5))
-    assert_same_batches(got, pipeline_run_until_end(source_pipe(source=data, batch=True)))
+    assert_same_batches(got, dali_batches(source_pipe(source=data, batch=True)))
 
 
 def test_cycled_iterable_restarts():

@@ -12,7 +12,8 @@ from nvidia.dali import fn, pipeline_def
 
 import dali_tf
 from tests.common import test_utils
-from tests.common.gpu_utils import assert_mentions, dali_arrays, run_gpu_script
+from tests.common.dali_reference import assert_same_batches, dali_batches, dali_sample_batches
+from tests.common.gpu_utils import assert_mentions, run_gpu_script
 from tests.common.legacy_pipelines import check_ragged_outputs, ragged_pipeline, six_dtypes_pipeline
 
 pytestmark = test_utils.skip_without_gpu()
@@ -38,11 +39,6 @@ def run_on(device, outputs_fn, iterations=ITERATIONS):
             return [session.run(outputs) for _ in range(iterations)]
 
 
-def reference(pipe, iterations=ITERATIONS):
-    pipe.build()
-    return [dali_arrays(pipe.run()) for _ in range(iterations)]
-
-
 def gpu_op(device_id=-1, **pipeline_kwargs):
     """The op over gpu_pipeline; `device_id` is the op's argument (-1: the pipeline's)."""
     return dali_tf.dali(
@@ -57,18 +53,15 @@ def gpu_op(device_id=-1, **pipeline_kwargs):
 @pytest.mark.parametrize("device", ["/GPU:0", "/CPU:0"])
 def test_gpu_pipeline_outputs_reach_either_device(device, exec_dynamic):
     got = run_on(device, lambda: gpu_op(exec_dynamic=exec_dynamic, device_id=0))
-    expected = reference(gpu_pipeline(batch_size=BATCH, exec_dynamic=exec_dynamic, device_id=0))
-    for got_batch, expected_batch in zip(got, expected):
-        for g, e in zip(got_batch, expected_batch):
-            np.testing.assert_array_equal(g, e)
+    expected = dali_batches(
+        gpu_pipeline(batch_size=BATCH, exec_dynamic=exec_dynamic, device_id=0), ITERATIONS
+    )
+    assert_same_batches(got, expected)
 
 
 def test_unset_device_id_runs_on_the_ops_gpu():
     got = run_on("/GPU:0", gpu_op)
-    expected = reference(gpu_pipeline(batch_size=BATCH))
-    for got_batch, expected_batch in zip(got, expected):
-        for g, e in zip(got_batch, expected_batch):
-            np.testing.assert_array_equal(g, e)
+    assert_same_batches(got, dali_batches(gpu_pipeline(batch_size=BATCH), ITERATIONS))
 
 
 def test_gpu_ops_consume_the_outputs_in_the_graph():
@@ -79,7 +72,8 @@ def test_gpu_ops_consume_the_outputs_in_the_graph():
         return [tf.reduce_sum(o, axis=list(range(1, o.shape.rank))) for o in outputs]
 
     got = run_on("/GPU:0", sums)
-    expected = reference(gpu_pipeline(batch_size=BATCH))
+    expected = dali_batches(gpu_pipeline(batch_size=BATCH), ITERATIONS)
+    assert len(got) == len(expected)
     for got_batch, expected_batch in zip(got, expected):
         for g, e in zip(got_batch, expected_batch):
             np.testing.assert_allclose(g, e.sum(axis=tuple(range(1, e.ndim))), rtol=1e-6)
@@ -101,11 +95,7 @@ def test_cpu_pipeline_on_the_gpu_kernel():
             dtypes=[tf.float16, tf.float32, tf.uint8, tf.int16, tf.int32, tf.int64],
         ),
     )
-    expected = reference(six_dtypes_pipeline(batch_size=BATCH))
-    for got_batch, expected_batch in zip(got, expected):
-        for g, e in zip(got_batch, expected_batch):
-            assert g.dtype == e.dtype
-            np.testing.assert_array_equal(g, e)
+    assert_same_batches(got, dali_batches(six_dtypes_pipeline(batch_size=BATCH), ITERATIONS))
 
 
 def test_sparse_outputs_on_the_gpu_kernel():
@@ -118,9 +108,7 @@ def test_sparse_outputs_on_the_gpu_kernel():
             dtypes=[tf.float32, tf.int16, tf.float32],
         ),
     )
-    pipe = ragged_pipeline(batch_size=BATCH)
-    pipe.build()
-    check_ragged_outputs(got, [pipe.run() for _ in got])
+    check_ragged_outputs(got, dali_sample_batches(ragged_pipeline(batch_size=BATCH), ITERATIONS))
 
 
 def test_logical_gpu_runs_the_op_on_its_cuda_ordinal():
@@ -132,7 +120,7 @@ def test_logical_gpu_runs_the_op_on_its_cuda_ordinal():
         import tensorflow as tf
         import dali_tf
         from nvidia.dali import fn, pipeline_def
-        from tests.common.gpu_utils import dali_arrays
+        from tests.common.dali_reference import dali_batches
 
         gpu = tf.config.list_physical_devices("GPU")[0]
         tf.config.set_logical_device_configuration(
@@ -150,9 +138,7 @@ def test_logical_gpu_runs_the_op_on_its_cuda_ordinal():
                 with tf.compat.v1.Session() as session:
                     return [session.run(out) for _ in range(2)]
 
-        reference = pipe(device_id=0)
-        reference.build()
-        expected = [dali_arrays(reference.run())[0] for _ in range(2)]
+        expected = [out for (out,) in dali_batches(pipe(device_id=0), 2)]
         for kwargs in ({}, {"device_id": 0}):
             for got, want in zip(run(**kwargs), expected):
                 np.testing.assert_array_equal(got, want)

@@ -12,6 +12,7 @@ from tensorflow.python.framework import kernels
 import dali_tf
 from dali_tf import _loader
 from tests.common import test_utils
+from tests.common.dali_reference import assert_same_batches, dali_batches, dali_sample_batches
 from tests.common.fault_utils import rss_mb
 from tests.common.legacy_pipelines import (
     SIX_DTYPES,
@@ -19,7 +20,6 @@ from tests.common.legacy_pipelines import (
     expected_sparse,
     jpeg_pipeline,
     ragged_pipeline,
-    samples,
     six_dtypes_pipeline,
 )
 
@@ -42,11 +42,6 @@ def run_in_session(outputs, iterations=ITERATIONS):
         return [session.run(outputs) for _ in range(iterations)]
 
 
-def reference_runs(pipe, iterations=ITERATIONS):
-    pipe.build()
-    return [pipe.run() for _ in range(iterations)]
-
-
 def test_library_has_the_op_with_cpu_and_gpu_kernels():
     assert hasattr(_loader.ops(), "dali")
     devices = {k.device_type for k in kernels.get_registered_kernels_for_op("Dali").kernel}
@@ -63,10 +58,7 @@ def test_session_outputs_equal_pipeline_run(jpeg_dir, exec_dynamic):
         )
         assert [o.shape.as_list() for o in outputs] == [[BATCH, 32, 32, 3], [BATCH, 1], [BATCH, 2]]
         got = run_in_session(outputs)
-    expected = reference_runs(jpeg_pipeline(jpeg_dir, batch_size=BATCH))
-    for got_batch, expected_batch in zip(got, expected):
-        for got_output, expected_output in zip(got_batch, expected_batch):
-            np.testing.assert_array_equal(got_output, expected_output.as_array())
+    assert_same_batches(got, dali_batches(jpeg_pipeline(jpeg_dir, batch_size=BATCH), ITERATIONS))
 
 
 def test_zero_copy_outputs_stay_valid_after_later_batches_and_the_pipeline(jpeg_dir):
@@ -89,10 +81,10 @@ def test_zero_copy_outputs_stay_valid_after_later_batches_and_the_pipeline(jpeg_
     held = [next_batch() for _ in range(iterations)]
     del next_batch, pipe
     gc.collect()
-    expected = reference_runs(jpeg_pipeline(jpeg_dir, batch_size=BATCH), iterations=iterations)
-    for got_batch, expected_batch in zip(held, expected):
-        for got_output, expected_output in zip(got_batch, expected_batch):
-            np.testing.assert_array_equal(got_output.numpy(), expected_output.as_array())
+    assert_same_batches(
+        [[output.numpy() for output in batch] for batch in held],
+        dali_batches(jpeg_pipeline(jpeg_dir, batch_size=BATCH), iterations),
+    )
 
 
 def test_each_supported_dtype():
@@ -103,11 +95,9 @@ def test_each_supported_dtype():
             dtypes=[name for _, name in SIX_DTYPES],
         )
         got = run_in_session(outputs, iterations=2)
-    expected = reference_runs(six_dtypes_pipeline(batch_size=BATCH), iterations=2)
-    for got_batch, expected_batch in zip(got, expected):
-        for (_, name), got_output, expected_output in zip(SIX_DTYPES, got_batch, expected_batch):
-            assert got_output.dtype == np.dtype(name)
-            np.testing.assert_array_equal(got_output, expected_output.as_array())
+    for got_batch in got:
+        assert [output.dtype for output in got_batch] == [np.dtype(name) for _, name in SIX_DTYPES]
+    assert_same_batches(got, dali_batches(six_dtypes_pipeline(batch_size=BATCH), 2))
 
 
 def test_every_attr_is_applied_without_changing_the_data():
@@ -127,10 +117,7 @@ def test_every_attr_is_applied_without_changing_the_data():
             seed=1234,  # the pipeline's own: the same data
         )
         got = run_in_session(outputs, iterations=4)
-    expected = reference_runs(six_dtypes_pipeline(batch_size=BATCH), iterations=4)
-    for got_batch, expected_batch in zip(got, expected):
-        for got_output, expected_output in zip(got_batch, expected_batch):
-            np.testing.assert_array_equal(got_output, expected_output.as_array())
+    assert_same_batches(got, dali_batches(six_dtypes_pipeline(batch_size=BATCH), 4))
 
 
 def test_concurrent_session_runs_get_distinct_batches():
@@ -152,10 +139,8 @@ def test_concurrent_session_runs_get_distinct_batches():
                 worker.start()
             for worker in workers:
                 worker.join()
-    expected = reference_runs(
-        six_dtypes_pipeline(batch_size=BATCH), iterations=runs_per_thread * threads
-    )
-    assert sorted(results) == sorted(batch[5].as_array().tobytes() for batch in expected)
+    expected = dali_batches(six_dtypes_pipeline(batch_size=BATCH), runs_per_thread * threads)
+    assert sorted(results) == sorted(batch[5].tobytes() for batch in expected)
 
 
 def test_repeated_create_run_destroy_neither_hangs_nor_leaks():
@@ -186,10 +171,8 @@ def test_batch_size_is_inferred_from_the_first_dense_shape():
             dtypes=[name for _, name in SIX_DTYPES],
         )
         got = run_in_session(outputs, iterations=1)[0]
-    expected = reference_runs(six_dtypes_pipeline(batch_size=3), iterations=1)[0]
     assert got[5].shape == (3, 2, 3)
-    for got_output, expected_output in zip(got, expected):
-        np.testing.assert_array_equal(got_output, expected_output.as_array())
+    assert_same_batches([got], dali_batches(six_dtypes_pipeline(batch_size=3), 1))
 
 
 def test_sparse_outputs_reassemble_to_the_samples():
@@ -206,10 +189,10 @@ def test_sparse_outputs_reassemble_to_the_samples():
         padded = tf.sparse.to_dense(matrices)
         got = run_in_session([matrices, vectors, dense])
         got_padded = run_in_session(padded, iterations=1)[0]
-    expected = reference_runs(ragged_pipeline(batch_size=BATCH))
+    expected = dali_sample_batches(ragged_pipeline(batch_size=BATCH), ITERATIONS)
     check_ragged_outputs(got, expected)
     # Zero padding around each sample, the sample itself in the corner.
-    for i, sample in enumerate(samples(expected[0][0])):
+    for i, sample in enumerate(expected[0][0]):
         h, w = sample.shape
         np.testing.assert_array_equal(got_padded[i, :h, :w], sample)
         assert not got_padded[i, h:, :].any() and not got_padded[i, :, w:].any()
@@ -232,7 +215,7 @@ def test_tf_function_yields_successive_batches():
         [o.numpy() if isinstance(o, tf.Tensor) else o for o in next_batch()]
         for _ in range(ITERATIONS)
     ]
-    check_ragged_outputs(got, reference_runs(ragged_pipeline(batch_size=BATCH)))
+    check_ragged_outputs(got, dali_sample_batches(ragged_pipeline(batch_size=BATCH), ITERATIONS))
 
 
 def test_iterator_functions():
@@ -249,13 +232,13 @@ def test_iterator_functions():
         )
         assert len(produced) == 7
         got = run_in_session(produced, iterations=1)[0]
-    expected = reference_runs(ragged_pipeline(batch_size=BATCH), iterations=1)[0]
-    for first, expected_output in ((0, expected[0]), (3, expected[1])):
+    (matrices, vectors, dense) = dali_sample_batches(ragged_pipeline(batch_size=BATCH), 1)[0]
+    for first, expected_samples in ((0, matrices), (3, vectors)):
         for got_tensor, expected_tensor in zip(
-            got[first : first + 3], expected_sparse(samples(expected_output))
+            got[first : first + 3], expected_sparse(expected_samples)
         ):
             np.testing.assert_array_equal(got_tensor, expected_tensor)
-    np.testing.assert_array_equal(got[6], expected[2].as_array())
+    np.testing.assert_array_equal(got[6], np.stack(dense))
 
 
 if __name__ == "__main__":

@@ -9,33 +9,13 @@ from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
 from dali_tf import _compat
+from tests.common.dali_reference import assert_same_batches, dali_batches, dali_sample_batches
 
 BATCH = 4
 
 
-def dali_batches(pipe, max_batches=100):
-    """What DALI's own pipeline.run() gives, as NumPy batches, until StopIteration."""
-    pipe.build()
-    batches = []
-    for _ in range(max_batches):
-        try:
-            outputs = pipe.run()
-        except StopIteration:
-            break
-        batches.append(tuple(np.array(o.as_tensor()) for o in outputs))
-    return batches
-
-
 def as_numpy(elements):
     return [tuple(t.numpy() for t in element) for element in elements]
-
-
-def assert_same_batches(got, expected):
-    assert len(got) == len(expected), "%d batches, DALI gives %d" % (len(got), len(expected))
-    for b, (got_batch, expected_batch) in enumerate(zip(got, expected)):
-        assert len(got_batch) == len(expected_batch)
-        for got_output, expected_output in zip(got_batch, expected_batch):
-            np.testing.assert_array_equal(got_output, expected_output, err_msg="batch %d" % b)
 
 
 # --- The tutorial's loop: a single dtype gives 1-tuple elements ---------------------------------
@@ -378,7 +358,7 @@ def test_legacy_op_sparse_shape_hints_and_positional_pipeline(sparse_shape):
         with tf.compat.v1.Session() as session:
             got = [session.run((vectors, labels)) for _ in range(2)]
     for (sparse, got_labels), (expected_vectors, expected_labels) in zip(
-        got, dali_batches_of_lists(ragged_and_labels(), 2)
+        got, dali_sample_batches(ragged_and_labels(), 2)
     ):
         dense = tf.sparse.to_dense(tf.SparseTensor(*sparse)).numpy()
         for k, expected in enumerate(expected_vectors):
@@ -386,14 +366,6 @@ def test_legacy_op_sparse_shape_hints_and_positional_pipeline(sparse_shape):
                 dense[k][: expected.shape[0], : expected.shape[1]], expected
             )
         np.testing.assert_array_equal(got_labels, np.array(expected_labels).reshape(BATCH))
-
-
-def dali_batches_of_lists(pipe, count):
-    """Batches of possibly ragged outputs, as lists of per-sample arrays."""
-    pipe.build()
-    return [
-        tuple([np.array(o[k]) for k in range(len(o))] for o in pipe.run()) for _ in range(count)
-    ]
 
 
 if __name__ == "__main__":

@@ -17,19 +17,11 @@ from nvidia.dali import tfrecord as tfrec
 
 import dali_tf
 from tests.common import reader_data, test_utils
+from tests.common.dali_reference import dali_sample_batches
 
 BATCH_SIZE = 4
 IMAGE_SIZE = 28
 NUM_CLASSES = 2
-
-
-def dali_run(pipe, iterations):
-    """DALI's own pipeline.run(), `iterations` times: per output, a list of sample arrays."""
-    pipe.build()
-    runs = []
-    for _ in range(iterations):
-        runs.append([[np.array(o[k]) for k in range(len(o))] for o in pipe.run()])
-    return runs
 
 
 # --- tensorflow-dataset.ipynb: a pipeline without num_threads, (BATCH_SIZE) as a shape ----------
@@ -74,7 +66,7 @@ def test_tensorflow_dataset_notebook_keras_and_tf1_session(jpeg_dir):
         )
 
     # The values: DALI's own run of the same pipeline ([B, 1, 28, 28] and [B, 1]).
-    expected = dali_run(mnist_pipeline(device="cpu", num_threads=4), 4)
+    expected = dali_sample_batches(mnist_pipeline(device="cpu", num_threads=4), 4)
     for (images, labels), (want_images, want_labels) in zip(mnist_set.take(4), expected):
         assert images.shape == (BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE) and labels.shape == (4,)
         np.testing.assert_array_equal(images.numpy(), np.stack(want_images)[:, 0])
@@ -170,7 +162,7 @@ def test_plugin_tutorial_notebook_daliop_with_unknown_label_shape(tmp_path):
         with tf.compat.v1.Session() as sess:
             got = [sess.run([images_cpu, labels_cpu]) for _ in range(3)]
 
-    expected = dali_run(rn50_pipeline(device="cpu", device_id=None), 3)
+    expected = dali_sample_batches(rn50_pipeline(device="cpu", device_id=None), 3)
     for (images, labels), (want_images, want_labels) in zip(got, expected):
         assert images[0].shape == (BATCH_SIZE, 3, 224, 224)
         np.testing.assert_array_equal(images[0], np.stack(want_images))
@@ -228,7 +220,7 @@ def test_sparse_tensor_notebook(tmp_path):
             got = [sess.run([images, bboxes, labels, image_ids]) for _ in range(2)]
 
     for (g_images, g_bboxes, g_labels, g_ids), (w_images, w_bboxes, w_labels, w_ids) in zip(
-        got, dali_run(make(), 2)
+        got, dali_sample_batches(make(), 2)
     ):
         np.testing.assert_array_equal(g_images[0], np.stack(w_images))
         np.testing.assert_array_equal(g_ids[0], np.stack(w_ids))
@@ -335,7 +327,7 @@ def test_resnet_n_dali_preprocessor(tmp_path):
             seed=7,
         )
 
-    expected = dali_run(make(), 3)
+    expected = dali_sample_batches(make(), 3)
     # DALIPreprocessor.dalidataset: (batch_size) is an int, labels [B, 1] declared [B].
     dalidataset = dali_tf.DALIDataset(
         pipeline=make(),
@@ -414,7 +406,7 @@ def test_yolov4_pipeline_object_with_set_outputs(tmp_path):
     file_root, annotations_file = reader_data.make_coco(str(tmp_path), count=6)
     args = (file_root, annotations_file, BATCH_SIZE, (24, 24), 2, 3)
     dataset = YOLOv4LikePipeline(*args).dataset()
-    expected = dali_run(YOLOv4LikePipeline(*args)._pipe, 3)
+    expected = dali_sample_batches(YOLOv4LikePipeline(*args)._pipe, 3)
     for (images, labels), (want_images, want_labels) in zip(dataset.take(3), expected):
         np.testing.assert_array_equal(images.numpy(), np.stack(want_images))
         # fn.pad makes the batch uniform: as many rows as the image with the most boxes.

@@ -12,6 +12,7 @@ from nvidia.dali import fn, pipeline_def, types
 
 import dali_tf
 from tests.common import dataset_pipelines as pipes
+from tests.common.dali_reference import assert_same_batches, dali_batches
 from tests.common.inputs_test_utils import with_inputs
 from tests.common.test_utils import jpeg_dir_fixture
 
@@ -64,7 +65,7 @@ def test_datasets_iterated_concurrently_from_threads_equal_pipeline_run(jpeg_roo
 
     run_threads([lambda i=i: iterate(i) for i in range(len(cases))])
     for (make, _), batches in zip(cases, got):
-        pipes.assert_batches_equal(batches, pipes.reference_batches(make(), count))
+        assert_same_batches(batches, dali_batches(make(), count))
 
 
 @pipeline_def(batch_size=BATCH, num_threads=1, device_id=None)

@@ -10,6 +10,7 @@ import gc
 
 import pytest
 
+from tests.common.dali_reference import assert_same_batches, dali_batches
 from tests.common.fault_utils import (
     BATCH,
     MB,
@@ -20,7 +21,6 @@ from tests.common.fault_utils import (
     head_and_sum_dataset,
     memory_growth,
 )
-from tests.common.inputs_test_utils import assert_same_batches, pipeline_run_until_end
 
 
 def test_hundred_create_iterate_destroy_cycles_keep_memory_bounded():
@@ -97,7 +97,7 @@ def test_destroyed_after_the_inputs_ended(samples, pops):
 def test_ended_iterator_stays_ended_and_is_destroyed():
     # 10 samples at batch 4: DALI's pipeline.run() gives 2 batches, then raises StopIteration
     # and drops the last 2 samples.
-    reference = pipeline_run_until_end(head_and_sum(source=big_sample_arrays(10)))
+    reference = dali_batches(head_and_sum(source=big_sample_arrays(10)))
     assert [len(head) for head, _ in reference] == [4, 4]
     for _ in range(10):
         iterator = iter(head_and_sum_dataset(big_samples(10)))
