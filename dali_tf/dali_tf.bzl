@@ -6,8 +6,12 @@ load("@local_config_dali//:defs.bzl", "DALI_DIR", "DALI_VERSION")
 load("@local_config_tf//:defs.bzl", "TF_COPTS", "TF_LINKOPTS", "TF_VERSION")
 
 # Compile options every translation unit of the plugin gets: TensorFlow's own (from tf.sysconfig),
-# the GPU switch, and the versions the Python loader checks the library against.
+# the GPU switch, and the versions the Python loader checks the library against. NDEBUG as
+# TensorFlow's wheels are built: with it off, the DCHECKs inlined from TensorFlow's headers
+# instantiate absl logging templates that some wheels do not export (TF 2.20: LogMessage's
+# operator<< for unsigned long, an undefined symbol when the library is linked).
 DALI_TF_COPTS = TF_COPTS + [
+    "-DNDEBUG",
     "-fPIC",
     "-fvisibility=hidden",
     "-Wall",
