@@ -103,21 +103,27 @@ def ops():
     return module
 
 
-def check_input_names(external_sources, inputs):
-    """The DALIDataset kernel's rule pairing inputs with external sources (each input names one,
-    none twice, every one has an input; cc/dataset/input_feeder.cc, CheckInputNames), applied
-    at construction: its message when they do not pair, else None."""
+@functools.lru_cache(maxsize=None)
+def _input_names_check():
+    """The C export behind check_input_names, with its signature declared once."""
     ops()  # tf.load_op_library first
     check = _c_exports(library_path()).dali_tf_check_input_names
     names = ctypes.POINTER(ctypes.c_char_p)
     check.argtypes = [names, ctypes.c_int, names, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
     check.restype = ctypes.c_int
+    return check
+
+
+def check_input_names(external_sources, inputs):
+    """The DALIDataset kernel's rule pairing inputs with external sources (each input names one,
+    none twice, every one has an input; cc/dataset/input_feeder.cc, CheckInputNames), applied
+    at construction: its message when they do not pair, else None."""
 
     def array(strings):
         return (ctypes.c_char_p * len(strings))(*(s.encode() for s in strings))
 
     message = ctypes.create_string_buffer(4096)
-    failed = check(
+    failed = _input_names_check()(
         array(external_sources),
         len(external_sources),
         array(inputs),

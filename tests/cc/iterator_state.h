@@ -34,20 +34,14 @@ class IteratorState : public tensorflow::data::IteratorStateReader,
   }
   absl::Status ReadScalar(absl::string_view name, absl::string_view key,
                           int64_t* val) const override {
-    Tensor t;
-    TF_RETURN_IF_ERROR(ReadTensor(name, key, &t));
-    *val = t.scalar<int64_t>()();
-    return absl::OkStatus();
+    return ReadScalarOf(name, key, val);
   }
   absl::Status ReadScalar(absl::string_view key, tstring* val) const override {
     return ReadScalar("", key, val);
   }
   absl::Status ReadScalar(absl::string_view name, absl::string_view key,
                           tstring* val) const override {
-    Tensor t;
-    TF_RETURN_IF_ERROR(ReadTensor(name, key, &t));
-    *val = t.scalar<tstring>()();
-    return absl::OkStatus();
+    return ReadScalarOf(name, key, val);
   }
   absl::Status ReadTensor(absl::string_view key, Tensor* val) const override {
     return ReadTensor("", key, val);
@@ -93,6 +87,15 @@ class IteratorState : public tensorflow::data::IteratorStateReader,
   }
 
  private:
+  // Both scalar overloads of the reader: a stored scalar tensor's value.
+  template <typename T>
+  absl::Status ReadScalarOf(absl::string_view name, absl::string_view key, T* val) const {
+    Tensor t;
+    TF_RETURN_IF_ERROR(ReadTensor(name, key, &t));
+    *val = t.scalar<T>()();
+    return absl::OkStatus();
+  }
+
   static std::string Key(absl::string_view name, absl::string_view key) {
     return absl::StrCat(name, "/", key);
   }
